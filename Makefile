@@ -1,0 +1,60 @@
+# Hearth: the two set-up commands are `make demo` and `make test` (see README.md).
+# Both install what is missing, configure with Ninja (and ccache), build, then run.
+
+JOBS      ?= $(shell nproc)
+CMAKE_GEN := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+CTEST     := ctest --output-on-failure --timeout 600 -j $(JOBS)
+
+.PHONY: all deps build build-asan build-tsan demo test test-release test-asan test-full bench format clean
+
+all: build
+
+deps:
+	@bash packaging/install-deps.sh
+
+build/release/build.ninja: | deps
+	cmake -S . -B build/release $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build/asan/build.ninja: | deps
+	cmake -S . -B build/asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DHEARTH_SANITIZE=address,undefined -DHEARTH_BUILD_BENCH=OFF
+
+build/tsan/build.ninja: | deps
+	cmake -S . -B build/tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=thread -DHEARTH_BUILD_BENCH=OFF
+
+build: deps build/release/build.ninja
+	cmake --build build/release -j $(JOBS)
+
+build-asan: deps build/asan/build.ninja
+	cmake --build build/asan -j $(JOBS)
+
+build-tsan: deps build/tsan/build.ninja
+	cmake --build build/tsan -j $(JOBS)
+
+demo: build
+	@bash packaging/demo.sh build/release
+
+# Release build's tests, then the ASan+UBSan build's tests; long tests are left to test-full.
+test: test-release test-asan
+
+test-release: build
+	cd build/release && $(CTEST) -LE long
+
+test-asan: build-asan
+	cd build/asan && HEARTH_SANITIZED=1 $(CTEST) -LE long
+
+# Everything: long runs, TSan, and the cross-built ABI checks.
+test-full: deps
+	@bash packaging/install-deps.sh --full
+	$(MAKE) build build-asan build-tsan
+	cd build/release && $(CTEST)
+	cd build/asan && HEARTH_SANITIZED=1 $(CTEST)
+	cd build/tsan && HEARTH_SANITIZED=1 TSAN_OPTIONS=halt_on_error=1 $(CTEST) -LE long
+
+bench: build
+	@bash bench/run.sh build/release
+
+format:
+	git ls-files '*.c' '*.h' '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build
