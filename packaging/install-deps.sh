@@ -13,7 +13,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers for tests
-  mbpoll python3-pymodbus socat
+  mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
   # ABI layout checks on i386
   gcc-multilib g++-multilib
 )
