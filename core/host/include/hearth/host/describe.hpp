@@ -1,0 +1,15 @@
+#pragma once
+// A plugin's self-description (its drivers and their parameter tables) as text for people and as
+// JSON for tools; docs/config-reference.md and the web forms are generated from the same data.
+#include <hearth/plugin.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace hearth::host {
+
+std::string describe_text(const hearth_plugin_desc &plugin);
+nlohmann::json describe_json(const hearth_plugin_desc &plugin);
+const char *param_type_name(int32_t type);
+
+}  // namespace hearth::host
