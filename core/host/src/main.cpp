@@ -38,6 +38,11 @@ class LoaderCatalog final : public hearth::config::DriverCatalog {
     const auto *entry = loader_.find_driver(driver);
     return entry ? entry->desc : nullptr;
   }
+  std::vector<std::string> driver_names() const override {
+    std::vector<std::string> names;
+    for (const auto &[name, entry] : loader_.drivers()) names.push_back(name);
+    return names;
+  }
 
  private:
   const PluginLoader &loader_;
