@@ -1,0 +1,144 @@
+// devices: one entry per device, checked against its driver's parameter table.
+#include "hal_grants.hpp"
+#include "param_builder.hpp"
+#include "sections.hpp"
+#include "suggest.hpp"
+#include "table.hpp"
+
+namespace hearth::config::detail {
+namespace {
+
+constexpr hearth_param_desc kDeviceTable[] = {
+    Param(HEARTH_PARAM_STRING, "id").required(),
+    Param(HEARTH_PARAM_STRING, "driver").required(),
+    Param(HEARTH_PARAM_STRING, "link"),
+    // Modbus TCP unit ids are a byte; RTU slave addresses are narrower (checked with the link).
+    Param(HEARTH_PARAM_INT, "unit").range(0, 255),
+};
+constexpr std::string_view kDeviceNested[] = {"hal", "params"};
+
+// Modbus RTU slave addresses: 0 is broadcast, 248-255 are reserved.
+constexpr int kRtuUnitMin = 1;
+constexpr int kRtuUnitMax = 247;
+
+struct Place {
+  std::string device_id;
+  Mark mark;
+};
+
+class DeviceChecker {
+ public:
+  DeviceChecker(const std::map<std::string, LinkConfig> &links, const DriverCatalog &catalog,
+                std::vector<Error> &errors)
+      : links_(links), catalog_(catalog), errors_(errors) {}
+
+  std::optional<CheckedDevice> check(const Located &entry) {
+    if (!expect_map(entry, errors_)) return std::nullopt;
+    Values values;
+    auto nested = check_table(entry, kDeviceTable, kDeviceNested, values, errors_);
+    CheckedDevice device;
+    device.path = entry.path;
+    device.config.mark = entry.mark;
+    device.config.id = string_or(values, "id", "");
+    device.config.driver = string_or(values, "driver", "");
+    device.config.link = string_or(values, "link", "");
+    device.config.unit = static_cast<int>(int_or(values, "unit", -1));
+
+    check_id(child(entry, "id"), device.config.id);
+    if (values.contains("driver")) device.driver = find_driver(child(entry, "driver"));
+    check_link_and_unit(entry, device.config);
+    if (auto hal = nested.find("hal"); hal != nested.end()) {
+      device.config.hal = hal_grants_.check(hal->second.value, device.config.id, errors_);
+    }
+    if (device.driver != nullptr) {
+      Located params = child(entry, "params");
+      if (params.node.IsNull()) params.mark = entry.mark;  // absent: required keys are missing here
+      check_table(params, driver_params(*device.driver), {}, device.config.params, errors_);
+    }
+    return device;
+  }
+
+ private:
+  void check_id(const Located &where, const std::string &id) {
+    if (id.empty() && !where.node.IsScalar()) return;  // missing or mistyped: already reported
+    if (!is_valid_name(id)) {
+      add_error(errors_, where.mark, where.path, invalid_name_rule("device id", id));
+      return;
+    }
+    auto [first, inserted] = ids_.emplace(id, where.mark);
+    if (!inserted) {
+      add_error(errors_, where.mark, where.path,
+                "duplicate device id '" + id + "'; first defined at " + place(first->second));
+    }
+  }
+
+  const hearth_driver_desc *find_driver(const Located &where) {
+    const std::string name = where.node.Scalar();
+    if (const auto *driver = catalog_.find(name)) return driver;
+    const auto known = catalog_.driver_names();
+    add_error(errors_, where.mark, where.path,
+              known.empty() ? "unknown driver '" + name + "'; no loaded plugin provides it"
+                            : unknown_name_rule("driver", name, known));
+    return nullptr;
+  }
+
+  void check_link_and_unit(const Located &entry, const DeviceConfig &device) {
+    const Located unit = child(entry, "unit");
+    const LinkConfig *link = nullptr;
+    if (!device.link.empty()) {
+      auto it = links_.find(device.link);
+      if (it == links_.end()) {
+        std::vector<std::string> names;
+        for (const auto &[name, _] : links_) names.push_back(name);
+        const Located where = child(entry, "link");
+        add_error(errors_, where.mark, where.path, unknown_name_rule("link", device.link, names));
+        return;
+      }
+      link = &it->second;
+    }
+    if (device.unit < 0) return;
+    if (link == nullptr) {
+      if (child(entry, "link").node.IsNull()) {  // not a mistyped link: there is none
+        add_error(errors_, unit.mark, unit.path, "a unit id needs a link; add 'link:'");
+      }
+      return;
+    }
+    const bool rtu = std::holds_alternative<Rtu>(link->transport);
+    if (rtu && (device.unit < kRtuUnitMin || device.unit > kRtuUnitMax)) {
+      add_error(errors_, unit.mark, unit.path,
+                "unit " + std::to_string(device.unit) + " is not an RTU slave address (" +
+                    std::to_string(kRtuUnitMin) + ".." + std::to_string(kRtuUnitMax) + ")");
+      return;
+    }
+    auto [first, inserted] =
+        units_.emplace(std::make_pair(device.link, device.unit), Place{device.id, unit.mark});
+    if (!inserted) {
+      add_error(errors_, unit.mark, unit.path,
+                "unit " + std::to_string(device.unit) + " on link '" + device.link +
+                    "' is already used by '" + first->second.device_id + "' (" +
+                    place(first->second.mark) + ")");
+    }
+  }
+
+  const std::map<std::string, LinkConfig> &links_;
+  const DriverCatalog &catalog_;
+  std::vector<Error> &errors_;
+  std::map<std::string, Mark> ids_;
+  std::map<std::pair<std::string, int>, Place> units_;
+  HalGrants hal_grants_;
+};
+
+}  // namespace
+
+std::vector<CheckedDevice> check_devices(const Sources &sources,
+                                         const std::map<std::string, LinkConfig> &links,
+                                         const DriverCatalog &catalog, std::vector<Error> &errors) {
+  DeviceChecker checker(links, catalog, errors);
+  std::vector<CheckedDevice> devices;
+  for (const auto &entry : sources.devices) {
+    if (auto device = checker.check(entry)) devices.push_back(std::move(*device));
+  }
+  return devices;
+}
+
+}  // namespace hearth::config::detail

@@ -1,0 +1,241 @@
+// energy: the energy manager's settings. Grid-safety values (limits, fail-safe, ripple control)
+// are checked strictly; TOU windows are left to the energy manager for now.
+#include <algorithm>
+#include <cstdio>
+
+#include "hal_grants.hpp"
+#include "param_builder.hpp"
+#include "sections.hpp"
+#include "suggest.hpp"
+#include "table.hpp"
+
+namespace hearth::config::detail {
+namespace {
+
+constexpr hearth_param_desc kEnergyTable[] = {
+    Param(HEARTH_PARAM_ENUM, "mode")
+        .choices("self-consumption|tou|cost-optimal")
+        .fallback("self-consumption"),
+    Param(HEARTH_PARAM_DOUBLE, "feed_in_limit_w").at_least(0).unit("W"),
+    Param(HEARTH_PARAM_DOUBLE, "feed_in_limit_pct").range(0, 100).unit("%"),
+};
+constexpr std::string_view kEnergyNested[] = {"import_limit", "surplus_priority", "fail_safe",
+                                              "ripple_control", "tou"};
+
+constexpr hearth_param_desc kImportLimitTable[] = {
+    Param(HEARTH_PARAM_DOUBLE, "w").required().at_least(0).unit("W"),
+    Param(HEARTH_PARAM_STRING, "hours"),
+};
+
+// UK G100 wants a limited state within 5 s of losing control (architecture.md, "Fail-safe").
+constexpr hearth_param_desc kFailSafeTable[] = {
+    Param(HEARTH_PARAM_DOUBLE, "meter_timeout_s").range(0.1, 5).fallback("1.5").unit("s"),
+    Param(HEARTH_PARAM_DOUBLE, "pv_limit_w").at_least(0).fallback("0").unit("W"),
+};
+
+// Up to four receiver contacts on DI1..DI4 (protocols.md §10); an unmatched pattern keeps the last
+// valid level and raises an alarm unless the installer chooses the fail-safe level.
+constexpr hearth_param_desc kRippleTable[] = {
+    Param(HEARTH_PARAM_LIST, "inputs").required().range(1, 4),
+    Param(HEARTH_PARAM_ENUM, "undefined")
+        .choices("keep-last-and-alarm|fail-safe")
+        .fallback("keep-last-and-alarm"),
+};
+constexpr std::string_view kRippleNested[] = {"levels"};
+
+constexpr hearth_param_desc kLevelPercent = Param(HEARTH_PARAM_DOUBLE, "level").range(0, 100).unit("%");
+
+constexpr std::string_view kBatterySuffix = "/battery";
+
+YAML::Node to_yaml(const ParamValue &value) {
+  return std::visit([](const auto &v) { return YAML::Node(v); }, value);
+}
+
+// Writes the defaults the checks filled in into the node the energy manager reads.
+void fill_defaults(YAML::Node target, const Values &values) {
+  if (!target.IsMap() && !target.IsNull()) return;  // mistyped: already reported
+  for (const auto &[key, value] : values) {
+    if (!target[key].IsDefined() || target[key].IsNull()) target[key] = to_yaml(value);
+  }
+}
+
+bool valid_clock_time(int hours, int minutes) {
+  return minutes >= 0 && minutes < 60 && hours >= 0 && (hours < 24 || (hours == 24 && minutes == 0));
+}
+
+// "HH:MM-HH:MM" in the site's time zone; a window may pass midnight (22:00-06:00).
+bool is_time_window(const std::string &text) {
+  int start_h = 0, start_m = 0, end_h = 0, end_m = 0;
+  char tail = 0;
+  if (text.size() != 11 || text[2] != ':' || text[5] != '-' || text[8] != ':') return false;
+  if (std::sscanf(text.c_str(), "%2d:%2d-%2d:%2d%c", &start_h, &start_m, &end_h, &end_m, &tail) != 4) {
+    return false;
+  }
+  const bool digits = std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == ':' || c == '-';
+  });
+  return digits && valid_clock_time(start_h, start_m) && valid_clock_time(end_h, end_m) &&
+         (start_h != end_h || start_m != end_m);
+}
+
+class EnergyChecker {
+ public:
+  EnergyChecker(const Config &config, std::vector<Error> &errors)
+      : config_(config), errors_(errors) {}
+
+  YAML::Node check(const Located &energy) {
+    YAML::Node result = energy.node.IsMap() ? YAML::Clone(energy.node) : YAML::Node(YAML::NodeType::Map);
+    Values values;
+    auto nested = check_table(energy, kEnergyTable, kEnergyNested, values, errors_);
+    fill_defaults(result, values);
+    check_feed_in(energy, values);
+    if (auto it = nested.find("import_limit"); it != nested.end()) check_import_limit(it->second.value);
+    if (auto it = nested.find("surplus_priority"); it != nested.end()) {
+      check_surplus_priority(it->second.value);
+    }
+    Located fail_safe = child(energy, "fail_safe");
+    if (fail_safe.node.IsNull()) fail_safe.mark = energy.mark;
+    Values fail_safe_values;
+    check_table(fail_safe, kFailSafeTable, {}, fail_safe_values, errors_);
+    fill_defaults(result["fail_safe"], fail_safe_values);
+    if (auto it = nested.find("ripple_control"); it != nested.end()) {
+      Values ripple_values;
+      check_ripple_control(it->second.value, ripple_values);
+      if (result["ripple_control"].IsMap()) fill_defaults(result["ripple_control"], ripple_values);
+    }
+    return result;
+  }
+
+ private:
+  void check_feed_in(const Located &energy, const Values &values) {
+    if (!values.contains("feed_in_limit_pct")) return;
+    const Located pct = child(energy, "feed_in_limit_pct");
+    if (values.contains("feed_in_limit_w")) {
+      add_error(errors_, pct.mark, pct.path, "set feed_in_limit_w or feed_in_limit_pct, not both");
+    }
+    require_pv_installed(pct, "feed_in_limit_pct");
+  }
+
+  // Percentages of the site's PV are of the DC peak power (architecture.md, the device list).
+  void require_pv_installed(const Located &where, std::string_view what) {
+    if (config_.site.pv_installed_wp > 0) return;
+    add_error(errors_, where.mark, where.path,
+              std::string(what) + " is a percentage of site.pv_installed_wp; set it in site:");
+  }
+
+  void check_import_limit(const Located &import_limit) {
+    Values values;
+    check_table(import_limit, kImportLimitTable, {}, values, errors_);
+    if (!values.contains("hours")) return;
+    const std::string hours = std::get<std::string>(values.at("hours"));
+    if (!is_time_window(hours)) {
+      const Located where = child(import_limit, "hours");
+      add_error(errors_, where.mark, where.path,
+                "'" + hours + "' is not a time window; write HH:MM-HH:MM, e.g. 17:00-21:00");
+    }
+  }
+
+  // Device ids in the owner's order; "<id>/battery" names the battery behind an inverter.
+  void check_surplus_priority(const Located &priority) {
+    if (!expect_list(priority, errors_)) return;
+    std::vector<std::string> ids;
+    for (const auto &device : config_.devices) ids.push_back(device.id);
+    std::vector<std::string> seen;
+    for (const auto &item : items_of(priority)) {
+      if (!item.node.IsScalar()) {
+        add_error(errors_, item.mark, item.path, "expected a device id, got " + describe(item.node));
+        continue;
+      }
+      const std::string name = item.node.Scalar();
+      std::string id = name;
+      if (const size_t slash = name.find('/'); slash != std::string::npos) {
+        id = name.substr(0, slash);
+        if (name.substr(slash) != kBatterySuffix) {
+          add_error(errors_, item.mark, item.path,
+                    "'" + name + "': only '<device>/battery' names a part of a device");
+          continue;
+        }
+      }
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+        add_error(errors_, item.mark, item.path, unknown_name_rule("device", id, ids));
+      } else if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+        add_error(errors_, item.mark, item.path, "'" + name + "' is listed twice");
+      }
+      seen.push_back(name);
+    }
+  }
+
+  void check_ripple_control(const Located &ripple, Values &values) {
+    auto nested = check_table(ripple, kRippleTable, kRippleNested, values, errors_);
+    if (!ripple.node.IsMap()) return;
+    require_pv_installed(ripple, "ripple control");
+    size_t input_count = 0;
+    if (const auto *inputs = list_of(values, "inputs")) {
+      input_count = check_ripple_inputs(child(ripple, "inputs"), *inputs) ? inputs->size() : 0;
+    }
+    auto levels = nested.find("levels");
+    if (levels == nested.end()) {
+      add_error(errors_, ripple.mark, ripple.path,
+                "ripple control needs a levels table from the grid operator's wiring; there is "
+                "no default");
+      return;
+    }
+    check_ripple_levels(levels->second.value, input_count);
+  }
+
+  bool check_ripple_inputs(const Located &where, const std::vector<std::string> &inputs) {
+    bool ok = true;
+    const auto items = items_of(where);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!is_channel("di", inputs[i])) {
+        add_error(errors_, items[i].mark, items[i].path,
+                  "'" + inputs[i] + "' is not a DI channel; the box has " +
+                      join(channel_names("di"), ", "));
+        ok = false;
+      } else if (std::find(inputs.begin(), inputs.begin() + i, inputs[i]) != inputs.begin() + i) {
+        add_error(errors_, items[i].mark, items[i].path, inputs[i] + " is listed twice");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  // Each key is a pattern of the inputs in the order listed ('1' = contact closed), each value
+  // the percentage of pv_installed_wp the site may feed in (protocols.md §10).
+  void check_ripple_levels(const Located &levels, size_t input_count) {
+    if (!expect_map(levels, errors_)) return;
+    const auto entries = entries_of(levels, errors_);
+    if (entries.empty() && levels.node.size() == 0) {
+      add_error(errors_, levels.mark, levels.path, "the levels table is empty");
+      return;
+    }
+    for (const auto &entry : entries) {
+      const std::string &pattern = entry.key;
+      if (pattern.find_first_not_of("01") != std::string::npos) {
+        add_error(errors_, entry.key_mark, levels.path,
+                  "pattern '" + pattern + "' may contain only 0 and 1");
+      } else if (input_count > 0 && pattern.size() != input_count) {
+        add_error(errors_, entry.key_mark, levels.path,
+                  "pattern '" + pattern + "' has " + std::to_string(pattern.size()) +
+                      " digits; there are " + std::to_string(input_count) + " inputs");
+      }
+      Values percent;
+      check_value(entry.value, kLevelPercent, percent, errors_);
+    }
+  }
+
+  const Config &config_;
+  std::vector<Error> &errors_;
+};
+
+}  // namespace
+
+YAML::Node check_energy(const Sources &sources, const Config &config, std::vector<Error> &errors) {
+  const Entry *section = sources.section("energy");
+  const Located energy = section != nullptr
+                             ? section->value
+                             : Located{YAML::Node(), sources.top.file, "energy", sources.top};
+  return EnergyChecker(config, errors).check(energy);
+}
+
+}  // namespace hearth::config::detail
