@@ -1,6 +1,7 @@
 // The front-panel LED patterns of the reference product (emma-functions.md, "Front panel"),
 // driven by a ManualClock with the exact edge times asserted on the sim LED's history.
 #include <gtest/gtest.h>
+#include <hearth/hal/front_panel.hpp>
 #include <hearth/hal/led_pattern.hpp>
 #include <hearth/hal/sim.hpp>
 #include <hearth/plugin.h>
@@ -178,6 +179,38 @@ TEST(LedPatterns, RejectSeveritiesOutsideTheAbi) {
   EXPECT_THROW(alarm_led_pattern(-1), std::out_of_range);
   EXPECT_THROW(alarm_led_pattern(HEARTH_SEVERITY_CRITICAL + 1), std::out_of_range);
   EXPECT_THROW(BlinkPattern::blink(0, 5), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace hearth::hal
+
+namespace hearth::hal {
+namespace {
+
+TEST(FrontPanel, OneTimerServesAllThreeLedsAtTheirExactEdges) {
+  ManualClock clock;
+  auto hal = make_sim_hal(HalSettings{.clock = &clock});
+  FrontPanel panel(*hal);
+  const int64_t t0 = clock.mono_ns();
+  panel.run().set_running(true, t0);
+  panel.alarm().set_highest_severity(HEARTH_SEVERITY_MAJOR, t0);
+  clock.advance_ms(300);
+  panel.comm().set_state(CommState::kInterrupted, clock.mono_ns());
+  std::vector<int64_t> wakeups;
+  while (auto next = panel.next_edge_mono_ns()) {
+    if (*next > t0 + 1000 * kNsPerMs) break;
+    clock.advance_ns(*next - clock.mono_ns());
+    wakeups.push_back(clock.mono_ns() - t0);
+    panel.update(clock.mono_ns());
+  }
+  const auto ms = [](int64_t v) { return v * kNsPerMs; };
+  // comm toggles every 125 ms from 300 ms; alarm at 500 and 1000 ms.
+  EXPECT_EQ(wakeups, (std::vector<int64_t>{ms(425), ms(500), ms(550), ms(675), ms(800), ms(925),
+                                           ms(1000)}));
+  EXPECT_TRUE(hal->sim_led(LedId::kRun).level());
+  EXPECT_EQ(hal->sim_led(LedId::kRun).history().size(), 1u);
+  EXPECT_EQ(hal->sim_led(LedId::kAlarm).history().size(), 3u);  // on, off at 500, on at 1000
+  EXPECT_EQ(hal->sim_led(LedId::kComm).history().size(), 6u);   // on at 300, then 5 toggles
 }
 
 }  // namespace
