@@ -1,6 +1,7 @@
 #include "hearth/config/duration.hpp"
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <utility>
 
@@ -16,21 +17,20 @@ struct DurationUnit {
 constexpr std::array<DurationUnit, 4> kUnits{{{"min", 60'000}, {"ms", 1}, {"h", 3'600'000}, {"s", 1'000}}};
 constexpr double kMaxMs = 100.0 * 365 * 24 * 3'600'000;
 
-// A plain decimal number: digits, optionally a point and more digits.
+// A plain decimal number: digits, optionally a point and more digits (no sign, no exponent).
 std::optional<double> parse_decimal(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  double whole = 0;
-  size_t i = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) whole = whole * 10 + (text[i] - '0');
-  if (i == 0) return std::nullopt;
-  if (i == text.size()) return whole;
-  if (text[i] != '.' || i + 1 == text.size()) return std::nullopt;
-  double scale = 0.1;
-  for (++i; i < text.size(); ++i, scale /= 10) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    whole += (text[i] - '0') * scale;
-  }
-  return whole;
+  const size_t point = text.find('.');
+  const std::string_view whole = text.substr(0, point);
+  const std::string_view fraction =
+      point == std::string_view::npos ? std::string_view("0") : text.substr(point + 1);
+  const auto all_digits = [](std::string_view part) {
+    return !part.empty() && part.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (!all_digits(whole) || !all_digits(fraction)) return std::nullopt;
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 }  // namespace

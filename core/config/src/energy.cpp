@@ -2,6 +2,7 @@
 // are checked strictly; TOU windows are left to the energy manager for now.
 #include <algorithm>
 #include <cstdio>
+#include <span>
 
 #include "hal_grants.hpp"
 #include "param_builder.hpp"
@@ -40,6 +41,10 @@ constexpr hearth_param_desc kRippleTable[] = {
     Param(HEARTH_PARAM_ENUM, "undefined")
         .choices("keep-last-and-alarm|fail-safe")
         .fallback("keep-last-and-alarm"),
+    // §10 recommends 1-2 s of stable contacts before acting.
+    Param(HEARTH_PARAM_DURATION, "debounce").range(0, 10'000).fallback("1s"),
+    // The level at start-up and under the fail-safe policy (hal/ripple_control.hpp).
+    Param(HEARTH_PARAM_DOUBLE, "fail_safe_pct").range(0, 100).fallback("0").unit("%"),
 };
 constexpr std::string_view kRippleNested[] = {"levels"};
 
@@ -47,15 +52,15 @@ constexpr hearth_param_desc kLevelPercent = Param(HEARTH_PARAM_DOUBLE, "level").
 
 constexpr std::string_view kBatterySuffix = "/battery";
 
-YAML::Node to_yaml(const ParamValue &value) {
-  return std::visit([](const auto &v) { return YAML::Node(v); }, value);
-}
-
-// Writes the defaults the checks filled in into the node the energy manager reads.
-void fill_defaults(YAML::Node target, const Values &values) {
-  if (!target.IsMap() && !target.IsNull()) return;  // mistyped: already reported
-  for (const auto &[key, value] : values) {
-    if (!target[key].IsDefined() || target[key].IsNull()) target[key] = to_yaml(value);
+// Writes the table's defaults, as YAML text like the integrator's own values ("1s"), into the
+// node the energy manager reads.
+void fill_defaults(YAML::Node target, std::span<const hearth_param_desc> table) {
+  if (!target.IsMap()) return;  // mistyped: already reported
+  for (const auto &desc : table) {
+    if (desc.default_value == nullptr) continue;
+    if (!target[desc.name].IsDefined() || target[desc.name].IsNull()) {
+      target[desc.name] = std::string(desc.default_value);
+    }
   }
 }
 
@@ -84,26 +89,20 @@ class EnergyChecker {
       : config_(config), errors_(errors) {}
 
   YAML::Node check(const Located &energy) {
-    YAML::Node result = energy.node.IsMap() ? YAML::Clone(energy.node) : YAML::Node(YAML::NodeType::Map);
     Values values;
     auto nested = check_table(energy, kEnergyTable, kEnergyNested, values, errors_);
-    fill_defaults(result, values);
     check_feed_in(energy, values);
-    if (auto it = nested.find("import_limit"); it != nested.end()) check_import_limit(it->second.value);
+    if (auto it = nested.find("import_limit"); it != nested.end()) {
+      check_import_limit(it->second.value);
+    }
     if (auto it = nested.find("surplus_priority"); it != nested.end()) {
       check_surplus_priority(it->second.value);
     }
-    Located fail_safe = child(energy, "fail_safe");
-    if (fail_safe.node.IsNull()) fail_safe.mark = energy.mark;
-    Values fail_safe_values;
-    check_table(fail_safe, kFailSafeTable, {}, fail_safe_values, errors_);
-    fill_defaults(result["fail_safe"], fail_safe_values);
+    check_fail_safe(energy);
     if (auto it = nested.find("ripple_control"); it != nested.end()) {
-      Values ripple_values;
-      check_ripple_control(it->second.value, ripple_values);
-      if (result["ripple_control"].IsMap()) fill_defaults(result["ripple_control"], ripple_values);
+      check_ripple_control(it->second.value);
     }
-    return result;
+    return with_defaults(energy);
   }
 
  private:
@@ -113,14 +112,13 @@ class EnergyChecker {
     if (values.contains("feed_in_limit_w")) {
       add_error(errors_, pct.mark, pct.path, "set feed_in_limit_w or feed_in_limit_pct, not both");
     }
-    require_pv_installed(pct, "feed_in_limit_pct");
+    require_pv_installed(pct, "is a percentage of site.pv_installed_wp, which is not set");
   }
 
   // Percentages of the site's PV are of the DC peak power (architecture.md, the device list).
-  void require_pv_installed(const Located &where, std::string_view what) {
+  void require_pv_installed(const Located &where, const std::string &rule) {
     if (config_.site.pv_installed_wp > 0) return;
-    add_error(errors_, where.mark, where.path,
-              std::string(what) + " is a percentage of site.pv_installed_wp; set it in site:");
+    add_error(errors_, where.mark, where.path, rule);
   }
 
   void check_import_limit(const Located &import_limit) {
@@ -165,10 +163,31 @@ class EnergyChecker {
     }
   }
 
-  void check_ripple_control(const Located &ripple, Values &values) {
+  static YAML::Node with_defaults(const Located &energy) {
+    YAML::Node result =
+        energy.node.IsMap() ? YAML::Clone(energy.node) : YAML::Node(YAML::NodeType::Map);
+    fill_defaults(result, kEnergyTable);
+    if (!result["fail_safe"].IsDefined() || result["fail_safe"].IsNull()) {
+      result["fail_safe"] = YAML::Node(YAML::NodeType::Map);  // its defaults apply without it
+    }
+    fill_defaults(result["fail_safe"], kFailSafeTable);
+    if (result["ripple_control"].IsMap()) fill_defaults(result["ripple_control"], kRippleTable);
+    return result;
+  }
+
+  // Always checked: its defaults apply when the section is absent.
+  void check_fail_safe(const Located &energy) {
+    Located fail_safe = child(energy, "fail_safe");
+    if (fail_safe.node.IsNull()) fail_safe.mark = energy.mark;
+    Values values;
+    check_table(fail_safe, kFailSafeTable, {}, values, errors_);
+  }
+
+  void check_ripple_control(const Located &ripple) {
+    Values values;
     auto nested = check_table(ripple, kRippleTable, kRippleNested, values, errors_);
     if (!ripple.node.IsMap()) return;
-    require_pv_installed(ripple, "ripple control");
+    require_pv_installed(ripple, "ripple control levels are percentages of site.pv_installed_wp, which is not set");
     size_t input_count = 0;
     if (const auto *inputs = list_of(values, "inputs")) {
       input_count = check_ripple_inputs(child(ripple, "inputs"), *inputs) ? inputs->size() : 0;
@@ -216,8 +235,8 @@ class EnergyChecker {
                   "pattern '" + pattern + "' may contain only 0 and 1");
       } else if (input_count > 0 && pattern.size() != input_count) {
         add_error(errors_, entry.key_mark, levels.path,
-                  "pattern '" + pattern + "' has " + std::to_string(pattern.size()) +
-                      " digits; there are " + std::to_string(input_count) + " inputs");
+                  "pattern '" + pattern + "' has length " + std::to_string(pattern.size()) +
+                      "; it needs one digit per input (" + std::to_string(input_count) + ")");
       }
       Values percent;
       check_value(entry.value, kLevelPercent, percent, errors_);

@@ -37,7 +37,7 @@ class SourceReader {
     std::error_code ec;
     const fs::path identity = fs::weakly_canonical(file, ec);
     if (!enter(Visit{shown, ec ? file : identity}, included_at)) return;
-    if (auto root = parse(shown)) gather(Located{*root, shown, "", Mark{shown, 1, 1}});
+    if (auto root = parse(shown, included_at)) gather(Located{*root, shown, "", Mark{shown, 1, 1}});
     chain_.pop_back();
   }
 
@@ -63,10 +63,17 @@ class SourceReader {
     return true;
   }
 
-  std::optional<YAML::Node> parse(const std::string &shown) {
+  // A file that cannot be opened is reported where it is included (the top file: by itself).
+  std::optional<YAML::Node> parse(const std::string &shown, const Mark &included_at) {
     std::ifstream in(shown, std::ios::binary);
     if (!in) {
-      fail_to_read(Mark{shown, 0, 0}, std::string("cannot read the file: ") + std::strerror(errno));
+      const std::string reason = std::strerror(errno);
+      if (included_at.line > 0) {
+        add_error(errors_, included_at, "includes", "cannot read '" + shown + "': " + reason);
+        sources_.unreadable = true;
+      } else {
+        fail_to_read(Mark{shown, 0, 0}, "cannot read the file: " + reason);
+      }
       return std::nullopt;
     }
     std::stringstream text;

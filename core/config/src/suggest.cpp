@@ -24,6 +24,13 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// "baudrate" for "baud", "surplus" for "surplus_priority": one is the start of the other.
+bool is_abbreviation(std::string_view a, std::string_view b) {
+  constexpr size_t kMinLength = 3;
+  if (a.size() > b.size()) std::swap(a, b);
+  return a.size() >= kMinLength && b.starts_with(a);
+}
+
 }  // namespace
 
 std::optional<std::string> closest_match(std::string_view name,
@@ -34,7 +41,8 @@ std::optional<std::string> closest_match(std::string_view name,
     const size_t distance = edit_distance(name, candidate);
     // A typo changes about one character in three; more than that is another word.
     const size_t tolerated = std::max<size_t>(1, std::min(name.size(), candidate.size()) / 3);
-    if (distance <= tolerated && (!best || distance < best_distance)) {
+    if (distance > tolerated && !is_abbreviation(name, candidate)) continue;
+    if (!best || distance < best_distance) {
       best = candidate;
       best_distance = distance;
     }
