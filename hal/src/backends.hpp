@@ -1,7 +1,6 @@
 #pragma once
 // The backends' factories (make_hal picks one) and the shared settings check.
 #include <hearth/hal/hal.hpp>
-
 #include <memory>
 #include <string>
 

@@ -1,6 +1,5 @@
-#include <hearth/hal/ct_waveform.hpp>
-
 #include <cmath>
+#include <hearth/hal/ct_waveform.hpp>
 #include <numbers>
 #include <stdexcept>
 

@@ -1,6 +1,5 @@
-#include <hearth/hal/front_panel.hpp>
-
 #include <algorithm>
+#include <hearth/hal/front_panel.hpp>
 
 namespace hearth::hal {
 
@@ -15,9 +14,9 @@ void FrontPanel::update(int64_t now_mono_ns) {
 
 std::optional<int64_t> FrontPanel::next_edge_mono_ns() const {
   std::optional<int64_t> earliest;
-  for (const LedDriver *led : {static_cast<const LedDriver *>(&run_),
-                               static_cast<const LedDriver *>(&alarm_),
-                               static_cast<const LedDriver *>(&comm_)}) {
+  for (const LedDriver *led :
+       {static_cast<const LedDriver *>(&run_), static_cast<const LedDriver *>(&alarm_),
+        static_cast<const LedDriver *>(&comm_)}) {
     const auto next = led->next_edge_mono_ns();
     if (next && (!earliest || *next < *earliest)) earliest = next;
   }

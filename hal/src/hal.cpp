@@ -1,7 +1,6 @@
+#include <algorithm>
 #include <hearth/hal/hal.hpp>
 #include <hearth/hal/sim.hpp>
-
-#include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -22,9 +21,12 @@ const char *to_string(HalBackend backend) {
 
 const char *to_string(LedId led) {
   switch (led) {
-    case LedId::kRun: return "run";
-    case LedId::kAlarm: return "alarm";
-    case LedId::kComm: return "comm";
+    case LedId::kRun:
+      return "run";
+    case LedId::kAlarm:
+      return "alarm";
+    case LedId::kComm:
+      return "comm";
   }
   return "?";
 }
@@ -51,8 +53,8 @@ void check_channel_names(const std::vector<LineConfig> &lines, const std::string
   std::set<std::string> seen;
   for (const auto &line : lines) {
     if (!has_prefix_and_number(line.name, prefix, max)) {
-      problems.push_back(std::string(what) + ": channel name '" + line.name + "' is not " +
-                         prefix + "1.." + prefix + std::to_string(max));
+      problems.push_back(std::string(what) + ": channel name '" + line.name + "' is not " + prefix +
+                         "1.." + prefix + std::to_string(max));
     }
     if (!seen.insert(line.name).second) {
       problems.push_back(std::string(what) + ": channel " + line.name + " is listed twice");
@@ -79,8 +81,7 @@ std::vector<std::string> validate_hal_settings(const HalSettings &settings) {
   if (settings.button.name != "RST") {
     problems.push_back("button: the button is called RST, not '" + settings.button.name + "'");
   }
-  check_channel_names(settings.digital_inputs, "DI", kMaxDigitalInputs, "digital inputs",
-                      problems);
+  check_channel_names(settings.digital_inputs, "DI", kMaxDigitalInputs, "digital inputs", problems);
   check_channel_names(settings.digital_outputs, "DO", kMaxDigitalOutputs, "digital outputs",
                       problems);
   std::set<std::string> ports;
@@ -123,7 +124,9 @@ LedId led_id_of(const std::string &name) {
   return LedId::kComm;
 }
 
-OutputLine &Hal::led(LedId led) const { return *leds_[static_cast<int>(led)]; }
+OutputLine &Hal::led(LedId led) const {
+  return *leds_[static_cast<int>(led)];
+}
 
 namespace {
 template <typename Line>
@@ -134,7 +137,9 @@ Line *find_line(const std::vector<std::unique_ptr<Line>> &lines, std::string_vie
 }
 }  // namespace
 
-InputLine *Hal::digital_input(std::string_view name) const { return find_line(inputs_, name); }
+InputLine *Hal::digital_input(std::string_view name) const {
+  return find_line(inputs_, name);
+}
 
 OutputLine *Hal::digital_output(std::string_view name) const {
   return find_line(outputs_, name);

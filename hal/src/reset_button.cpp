@@ -1,5 +1,4 @@
 #include <hearth/hal/reset_button.hpp>
-
 #include <stdexcept>
 #include <utility>
 
@@ -11,9 +10,12 @@ constexpr int64_t kNsPerS = 1'000'000'000;
 
 const char *to_string(ButtonAction action) {
   switch (action) {
-    case ButtonAction::kWakeAccessPoint: return "wake-access-point";
-    case ButtonAction::kResetPasswords: return "reset-passwords";
-    case ButtonAction::kFactoryReset: return "factory-reset";
+    case ButtonAction::kWakeAccessPoint:
+      return "wake-access-point";
+    case ButtonAction::kResetPasswords:
+      return "reset-passwords";
+    case ButtonAction::kFactoryReset:
+      return "factory-reset";
   }
   return "?";
 }

@@ -1,7 +1,6 @@
-#include <hearth/hal/ripple_control.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <hearth/hal/ripple_control.hpp>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -17,23 +16,28 @@ UndefinedPatternPolicy parse_undefined_pattern_policy(std::string_view text) {
 }
 
 const char *to_string(UndefinedPatternPolicy policy) {
-  return policy == UndefinedPatternPolicy::kKeepLastAndAlarm ? "keep-last-and-alarm"
-                                                             : "fail-safe";
+  return policy == UndefinedPatternPolicy::kKeepLastAndAlarm ? "keep-last-and-alarm" : "fail-safe";
 }
 
 const char *to_string(RippleLevelSource source) {
   switch (source) {
-    case RippleLevelSource::kStartup: return "startup";
-    case RippleLevelSource::kTable: return "table";
-    case RippleLevelSource::kKeptLast: return "kept-last";
-    case RippleLevelSource::kFailSafe: return "fail-safe";
+    case RippleLevelSource::kStartup:
+      return "startup";
+    case RippleLevelSource::kTable:
+      return "table";
+    case RippleLevelSource::kKeptLast:
+      return "kept-last";
+    case RippleLevelSource::kFailSafe:
+      return "fail-safe";
   }
   return "?";
 }
 
 namespace {
 
-bool is_percent(double value) { return std::isfinite(value) && value >= 0.0 && value <= 100.0; }
+bool is_percent(double value) {
+  return std::isfinite(value) && value >= 0.0 && value <= 100.0;
+}
 
 void check_inputs(const std::vector<std::string> &inputs, std::vector<std::string> &problems) {
   if (inputs.empty()) problems.push_back("ripple control: no inputs configured");
@@ -56,11 +60,13 @@ void check_levels(const RippleControlSettings &settings, std::vector<std::string
         "operator's wiring decides it (e.g. levels: { \"10\": 100, \"01\": 60 })");
   }
   for (const auto &[pattern, pct] : settings.levels_pct) {
-    const bool binary = std::all_of(pattern.begin(), pattern.end(),
-                                    [](char c) { return c == '0' || c == '1'; });
+    const bool binary =
+        std::all_of(pattern.begin(), pattern.end(), [](char c) { return c == '0' || c == '1'; });
     if (pattern.size() != settings.inputs.size() || !binary) {
-      problems.push_back("ripple control: pattern \"" + pattern + "\" must have one 0 or 1 per "
-                         "input (" + std::to_string(settings.inputs.size()) + " inputs)");
+      problems.push_back("ripple control: pattern \"" + pattern +
+                         "\" must have one 0 or 1 per "
+                         "input (" +
+                         std::to_string(settings.inputs.size()) + " inputs)");
     }
     if (!is_percent(pct)) {
       problems.push_back("ripple control: pattern \"" + pattern + "\" maps to " +

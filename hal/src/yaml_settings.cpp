@@ -1,6 +1,5 @@
-#include <hearth/hal/yaml_settings.hpp>
-
 #include <algorithm>
+#include <hearth/hal/yaml_settings.hpp>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
@@ -16,8 +15,8 @@ class HalYamlReader {
   void problem(const YAML::Node &node, const std::string &key, std::string message) {
     const auto mark = node.Mark();
     const bool placed = mark.line >= 0 && !node.IsNull();
-    problems_.push_back({placed ? mark.line + 1 : 0, placed ? mark.column + 1 : 0, key,
-                         std::move(message)});
+    problems_.push_back(
+        {placed ? mark.line + 1 : 0, placed ? mark.column + 1 : 0, key, std::move(message)});
   }
 
   // Unknown keys of a map are problems (a typo must not silently leave a default in place).
@@ -156,8 +155,9 @@ class HalYamlReader {
       CtChannelConfig config;
       for (const char *required : {"voltage", "current"}) {
         if (!channel[required].IsDefined()) {
-          problem(channel, channel_key, std::string("missing required key '") + required +
-                                            "' (an IIO scan element such as in_voltage0)");
+          problem(channel, channel_key,
+                  std::string("missing required key '") + required +
+                      "' (an IIO scan element such as in_voltage0)");
         }
       }
       read(channel, channel_key, "voltage", "a scan element name", config.voltage_element);
@@ -174,17 +174,19 @@ class HalYamlReader {
 
 void read_map(HalYamlReader &reader, const YAML::Node &hal, HalSettings &settings) {
   if (!reader.expect_map(hal, "hal",
-                         {"backend", "gpio_consumer", "leds", "button", "di", "do", "serial",
-                          "ct", "sim_ct_channels"})) {
+                         {"backend", "gpio_consumer", "leds", "button", "di", "do", "serial", "ct",
+                          "sim_ct_channels"})) {
     return;
   }
   if (!hal["backend"].IsDefined()) {
     reader.problem(hal, "hal", "missing required key 'backend' (sim or linux)");
-  } else if (auto backend = reader.value<std::string>(hal["backend"], "hal.backend", "sim or linux")) {
+  } else if (auto backend =
+                 reader.value<std::string>(hal["backend"], "hal.backend", "sim or linux")) {
     try {
       settings.backend = parse_hal_backend(*backend);
     } catch (const std::invalid_argument &) {
-      reader.problem(hal["backend"], "hal.backend", "expected sim or linux, got '" + *backend + "'");
+      reader.problem(hal["backend"], "hal.backend",
+                     "expected sim or linux, got '" + *backend + "'");
     }
   }
   reader.read(hal, "hal", "gpio_consumer", "a name", settings.gpio_consumer);

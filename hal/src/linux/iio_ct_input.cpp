@@ -1,6 +1,4 @@
 #include <fcntl.h>
-#include <hearth/hal/iio_scan.hpp>
-#include <hearth/hal/linux_iio.hpp>
 #include <unistd.h>
 
 #include <cctype>
@@ -8,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <hearth/hal/iio_scan.hpp>
+#include <hearth/hal/linux_iio.hpp>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -80,8 +80,8 @@ fs::path find_device(const CtSettings &settings) {
     if (*name == settings.iio_device_name) return entry.path();
     found.push_back(*name);
   }
-  std::string message = "iio: no device named '" + settings.iio_device_name + "' under " +
-                        settings.sysfs_root;
+  std::string message =
+      "iio: no device named '" + settings.iio_device_name + "' under " + settings.sysfs_root;
   if (error) message += " (" + error.message() + ")";
   if (!found.empty()) {
     message += " (found:";

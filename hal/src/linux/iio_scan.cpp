@@ -1,7 +1,6 @@
-#include <hearth/hal/iio_scan.hpp>
-
 #include <algorithm>
 #include <charconv>
+#include <hearth/hal/iio_scan.hpp>
 #include <set>
 #include <stdexcept>
 #include <string>

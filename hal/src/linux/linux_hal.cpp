@@ -1,12 +1,11 @@
 // The linux backend: GPIO lines through libgpiod 1.6 (found by line name), RS485 through
 // TIOCSRS485, CT samples through IIO buffered capture.
+#include <cerrno>
+#include <cstring>
 #include <hearth/hal/hal.hpp>
 #include <hearth/hal/linux_gpio.hpp>
 #include <hearth/hal/linux_iio.hpp>
 #include <hearth/hal/linux_serial.hpp>
-
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -130,11 +129,11 @@ std::unique_ptr<InputLine> make_input(const LineConfig &config, const HalSetting
 #else
 
 [[noreturn]] void no_gpiod() {
-  throw std::runtime_error("hal: the linux backend was built without libgpiod (install "
-                           "libgpiod-dev and rebuild)");
+  throw std::runtime_error(
+      "hal: the linux backend was built without libgpiod (install "
+      "libgpiod-dev and rebuild)");
 }
-std::unique_ptr<OutputLine> make_output(const LineConfig &, const HalSettings &,
-                                        hearth::Clock &) {
+std::unique_ptr<OutputLine> make_output(const LineConfig &, const HalSettings &, hearth::Clock &) {
   no_gpiod();
 }
 std::unique_ptr<InputLine> make_input(const LineConfig &, const HalSettings &, hearth::Clock &) {

@@ -1,8 +1,8 @@
-#include <hearth/hal/linux_serial.hpp>
 #include <sys/ioctl.h>
 
 #include <cerrno>
 #include <cstring>
+#include <hearth/hal/linux_serial.hpp>
 #include <string>
 #include <system_error>
 
@@ -27,8 +27,9 @@ void apply_rs485(int fd, const Rs485Settings &settings, std::string_view port_na
   const int error = errno;
   std::string message = "serial port " + std::string(port_name) + ": TIOCSRS485 failed";
   if (error == ENOTTY) {
-    message += " (the device has no kernel RS485 mode; for an adapter with automatic direction "
-               "control set rs485 enabled: false)";
+    message +=
+        " (the device has no kernel RS485 mode; for an adapter with automatic direction "
+        "control set rs485 enabled: false)";
   }
   throw std::system_error(error, std::generic_category(), message);
 }

@@ -1,5 +1,4 @@
 #include <hearth/hal/sim.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -27,9 +26,13 @@ std::vector<LineEdge> SimInputLine::read_edges() {
   return std::exchange(pending_, {});
 }
 
-int SimInputLine::event_fd() const { return event_->fd(); }
+int SimInputLine::event_fd() const {
+  return event_->fd();
+}
 
-void SimInputLine::set_level(bool level) { set_level(level, clock_.mono_ns()); }
+void SimInputLine::set_level(bool level) {
+  set_level(level, clock_.mono_ns());
+}
 
 void SimInputLine::set_level(bool level, int64_t at_mono_ns) {
   std::lock_guard lock(mutex_);
@@ -94,7 +97,9 @@ std::vector<CtBlock> SimCtInput::read_blocks() {
   return blocks;
 }
 
-int SimCtInput::event_fd() const { return event_->fd(); }
+int SimCtInput::event_fd() const {
+  return event_->fd();
+}
 
 void SimCtInput::inject(CtBlock block) {
   if (block.channel >= channel_count_) {
@@ -115,7 +120,7 @@ void SimCtInput::inject(CtBlock block) {
 SimHal::SimHal(const HalSettings &settings)
     : Hal(HalBackend::kSim, clock_of(settings), settings.serial_ports) {
   for (const auto &led : settings.leds) {
-    const LedId id = led.name == "run" ? LedId::kRun
+    const LedId id = led.name == "run"     ? LedId::kRun
                      : led.name == "alarm" ? LedId::kAlarm
                                            : LedId::kComm;
     leds_[static_cast<int>(id)] = std::make_unique<SimOutputLine>(led.name, *clock_);
@@ -138,7 +143,9 @@ SimOutputLine &SimHal::sim_led(LedId led) const {
   return static_cast<SimOutputLine &>(this->led(led));
 }
 
-SimInputLine &SimHal::sim_button() const { return static_cast<SimInputLine &>(button()); }
+SimInputLine &SimHal::sim_button() const {
+  return static_cast<SimInputLine &>(button());
+}
 
 SimInputLine &SimHal::sim_input(std::string_view name) const {
   auto *line = digital_input(name);

@@ -1,9 +1,9 @@
 // The CT generator: its samples reproduce the true RMS and power it claims, and its gain error
 // and sampling skew have the effect a meter must correct.
 #include <gtest/gtest.h>
-#include <hearth/hal/ct_waveform.hpp>
 
 #include <cmath>
+#include <hearth/hal/ct_waveform.hpp>
 #include <numbers>
 
 namespace hearth::hal {
@@ -41,8 +41,9 @@ TEST(CtWaveform, SamplesMatchTheTrueValuesWithHarmonics) {
   EXPECT_NEAR(m.p_w, true_active_power_w(w), 1e-3 * w.voltage_rms_v * w.current_rms_a);
   // Harmonic power counts, each harmonic with its own phase.
   const auto cos_deg = [](double deg) { return std::cos(deg * std::numbers::pi / 180.0); };
-  EXPECT_DOUBLE_EQ(true_active_power_w(w),
-                   231.0 * 12.0 * (cos_deg(30) + 0.03 * 0.2 * cos_deg(10) + 0.02 * 0.1 * cos_deg(200)));
+  EXPECT_DOUBLE_EQ(
+      true_active_power_w(w),
+      231.0 * 12.0 * (cos_deg(30) + 0.03 * 0.2 * cos_deg(10) + 0.02 * 0.1 * cos_deg(200)));
 }
 
 TEST(CtWaveform, ExportIsNegativePower) {

@@ -2,13 +2,13 @@
 // temporary directory (the device node is a FIFO the test writes scans into).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <hearth/hal/linux_iio.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <hearth/hal/linux_iio.hpp>
 
 namespace hearth::hal {
 namespace {
@@ -29,16 +29,17 @@ std::string get(const fs::path &path) {
 class IioCtInputTest : public ::testing::Test {
  protected:
   IioCtInputTest() {
-    root_ = fs::temp_directory_path() / ("hearth-iio-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("hearth-iio-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     device_ = root_ / "sys" / "iio:device1";
     put(root_ / "sys" / "iio:device0" / "name", "cpu-thermal");
     put(device_ / "name", "ct-adc");
     put(device_ / "buffer" / "enable", "0");
     put(device_ / "buffer" / "length", "0");
-    put(device_ / "in_voltage_scale", "0.5");      // shared by all voltage channels
-    put(device_ / "in_voltage1_offset", "-10");    // only channel 1
+    put(device_ / "in_voltage_scale", "0.5");    // shared by all voltage channels
+    put(device_ / "in_voltage1_offset", "-10");  // only channel 1
     put(device_ / "current_timestamp_clock", "realtime");
     for (int i = 0; i < 2; ++i) {
       const std::string el = "in_voltage" + std::to_string(i);

@@ -1,8 +1,8 @@
 // IIO scan element formats, frame layout and decoding into CT blocks, from byte buffers.
 #include <gtest/gtest.h>
-#include <hearth/hal/iio_scan.hpp>
 
 #include <cstring>
+#include <hearth/hal/iio_scan.hpp>
 #include <vector>
 
 namespace hearth::hal {
@@ -64,10 +64,9 @@ IioScanElement element(const char *name, uint32_t index, const char *type) {
 
 TEST(IioScanLayout, AlignsEachElementAndPadsTheFrame) {
   // Given out of order: the layout follows the indices.
-  const auto layout = layout_iio_scan({element("in_timestamp", 7, "le:s64/64>>0"),
-                                       element("in_voltage0", 0, "le:s16/16>>0"),
-                                       element("in_voltage1", 1, "le:s16/16>>0"),
-                                       element("in_voltage2", 2, "le:s32/32>>0")});
+  const auto layout = layout_iio_scan(
+      {element("in_timestamp", 7, "le:s64/64>>0"), element("in_voltage0", 0, "le:s16/16>>0"),
+       element("in_voltage1", 1, "le:s16/16>>0"), element("in_voltage2", 2, "le:s32/32>>0")});
   ASSERT_EQ(layout.slots.size(), 4u);
   EXPECT_EQ(layout.slots[0].byte_offset, 0u);
   EXPECT_EQ(layout.slots[1].byte_offset, 2u);

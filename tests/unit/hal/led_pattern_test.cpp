@@ -1,11 +1,11 @@
 // The front-panel LED patterns of the reference product (emma-functions.md, "Front panel"),
 // driven by a ManualClock with the exact edge times asserted on the sim LED's history.
 #include <gtest/gtest.h>
+#include <hearth/plugin.h>
+
 #include <hearth/hal/front_panel.hpp>
 #include <hearth/hal/led_pattern.hpp>
 #include <hearth/hal/sim.hpp>
-#include <hearth/plugin.h>
-
 #include <vector>
 
 namespace hearth::hal {
@@ -166,7 +166,8 @@ TEST_F(LedPatternTest, TheLedIsWrittenOnlyOnLevelChanges) {
 
 TEST(LedPatterns, MatchTheReferenceProductTable) {
   EXPECT_EQ(alarm_led_pattern(0), BlinkPattern::off());
-  EXPECT_EQ(alarm_led_pattern(HEARTH_SEVERITY_WARNING), BlinkPattern::blink(1000 * kMs, 4000 * kMs));
+  EXPECT_EQ(alarm_led_pattern(HEARTH_SEVERITY_WARNING),
+            BlinkPattern::blink(1000 * kMs, 4000 * kMs));
   EXPECT_EQ(alarm_led_pattern(HEARTH_SEVERITY_MINOR), BlinkPattern::blink(1000 * kMs, 4000 * kMs));
   EXPECT_EQ(alarm_led_pattern(HEARTH_SEVERITY_MAJOR), BlinkPattern::blink(500 * kMs, 500 * kMs));
   EXPECT_EQ(alarm_led_pattern(HEARTH_SEVERITY_CRITICAL), BlinkPattern::steady());
@@ -205,8 +206,8 @@ TEST(FrontPanel, OneTimerServesAllThreeLedsAtTheirExactEdges) {
   }
   const auto ms = [](int64_t v) { return v * kNsPerMs; };
   // comm toggles every 125 ms from 300 ms; alarm at 500 and 1000 ms.
-  EXPECT_EQ(wakeups, (std::vector<int64_t>{ms(425), ms(500), ms(550), ms(675), ms(800), ms(925),
-                                           ms(1000)}));
+  EXPECT_EQ(wakeups,
+            (std::vector<int64_t>{ms(425), ms(500), ms(550), ms(675), ms(800), ms(925), ms(1000)}));
   EXPECT_TRUE(hal->sim_led(LedId::kRun).level());
   EXPECT_EQ(hal->sim_led(LedId::kRun).history().size(), 1u);
   EXPECT_EQ(hal->sim_led(LedId::kAlarm).history().size(), 3u);  // on, off at 500, on at 1000

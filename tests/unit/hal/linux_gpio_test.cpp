@@ -1,6 +1,7 @@
 // The linux backend's logic that needs no GPIO chip: event time stamps, and a clear refusal when
 // a configured line name does not exist (libgpiod really searches the machine's chips).
 #include <gtest/gtest.h>
+
 #include <hearth/hal/hal.hpp>
 #include <hearth/hal/linux_gpio.hpp>
 

@@ -2,10 +2,10 @@
 // RS485 mode (a real pty).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <hearth/hal/linux_serial.hpp>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <hearth/hal/linux_serial.hpp>
 #include <system_error>
 
 namespace hearth::hal {

@@ -1,8 +1,8 @@
 // RST button classification by hold time (emma-functions.md, "Front panel") with debouncing.
 #include <gtest/gtest.h>
+
 #include <hearth/hal/reset_button.hpp>
 #include <hearth/hal/sim.hpp>
-
 #include <optional>
 #include <vector>
 
@@ -54,17 +54,16 @@ TEST_P(HoldBoundaries, ClassifyAsTheReferenceProduct) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    ResetButton, HoldBoundaries,
-    ::testing::Values(HoldCase{990 * kMs, std::nullopt},
-                      HoldCase{1000 * kMs, ButtonAction::kWakeAccessPoint},
-                      HoldCase{3000 * kMs, ButtonAction::kWakeAccessPoint},
-                      HoldCase{3010 * kMs, std::nullopt},
-                      HoldCase{9990 * kMs, std::nullopt},
-                      HoldCase{10 * kS, ButtonAction::kResetPasswords},
-                      HoldCase{60 * kS, ButtonAction::kResetPasswords},
-                      HoldCase{60'010 * kMs, ButtonAction::kFactoryReset},
-                      HoldCase{600 * kS, ButtonAction::kFactoryReset}));
+INSTANTIATE_TEST_SUITE_P(ResetButton, HoldBoundaries,
+                         ::testing::Values(HoldCase{990 * kMs, std::nullopt},
+                                           HoldCase{1000 * kMs, ButtonAction::kWakeAccessPoint},
+                                           HoldCase{3000 * kMs, ButtonAction::kWakeAccessPoint},
+                                           HoldCase{3010 * kMs, std::nullopt},
+                                           HoldCase{9990 * kMs, std::nullopt},
+                                           HoldCase{10 * kS, ButtonAction::kResetPasswords},
+                                           HoldCase{60 * kS, ButtonAction::kResetPasswords},
+                                           HoldCase{60'010 * kMs, ButtonAction::kFactoryReset},
+                                           HoldCase{600 * kS, ButtonAction::kFactoryReset}));
 
 TEST_F(ResetButtonTest, ClassifyBoundariesToTheNanosecond) {
   EXPECT_EQ(classify_button_hold(1 * kS - 1), std::nullopt);

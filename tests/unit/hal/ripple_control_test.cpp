@@ -1,9 +1,9 @@
 // Ripple control (protocols.md §10): table lookup, debouncing, undefined patterns under both
 // policies, start-up, and the refusal of a missing table.
 #include <gtest/gtest.h>
+
 #include <hearth/hal/ripple_control.hpp>
 #include <hearth/hal/sim.hpp>
-
 #include <vector>
 
 namespace hearth::hal {

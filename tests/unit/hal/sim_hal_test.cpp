@@ -1,10 +1,10 @@
 // The sim backend as the core sees it through the Hal interfaces, and make_hal's checks.
 #include <gtest/gtest.h>
+#include <poll.h>
+
 #include <hearth/hal/ct_waveform.hpp>
 #include <hearth/hal/hal.hpp>
 #include <hearth/hal/sim.hpp>
-#include <poll.h>
-
 #include <thread>
 
 namespace hearth::hal {

@@ -1,11 +1,14 @@
 // The `hal:` YAML section: every key read, every mistake reported with its position.
 #include <gtest/gtest.h>
+
 #include <hearth/hal/yaml_settings.hpp>
 
 namespace hearth::hal {
 namespace {
 
-HalYamlResult parse(const char *text) { return hal_settings_from_yaml(YAML::Load(text)["hal"]); }
+HalYamlResult parse(const char *text) {
+  return hal_settings_from_yaml(YAML::Load(text)["hal"]);
+}
 
 std::string all(const std::vector<HalYamlProblem> &problems) {
   std::string text;
@@ -92,13 +95,11 @@ hal:
   const std::string text = all(result.problems);
   for (const char *expected :
        {"3:12 hal.backend: expected sim or linux, got 'lnx'",
-        "4:16 hal.leds.run: missing required key 'line'",
-        "'DI5' is not DI1..DI4",
+        "4:16 hal.leds.run: missing required key 'line'", "'DI5' is not DI1..DI4",
         "6:37 hal.do.DO1.active_low: expected true or false",
         "7:44 hal.serial.rs485-1.baud: unknown key",
         "8:21 hal.ct.channels[0]: missing required key 'current'",
-        "8:64 hal.ct.block_samples: expected a sample count",
-        "9:3 hal.colour: unknown key"}) {
+        "8:64 hal.ct.block_samples: expected a sample count", "9:3 hal.colour: unknown key"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << " in:\n" << text;
   }
 }

@@ -2,16 +2,15 @@
 // Synthetic CT sample blocks: sinusoidal voltage and current with harmonics, a gain error and a
 // V/I sampling skew, so the ct-meter driver can be tested against known true values (a pure
 // function; the sim backend injects its result).
-#include <hearth/hal/ct.hpp>
-
 #include <cstdint>
+#include <hearth/hal/ct.hpp>
 #include <vector>
 
 namespace hearth::hal {
 
 struct CtHarmonic {
-  uint32_t order = 3;              // multiple of the fundamental
-  double voltage_fraction = 0.0;   // amplitude relative to the fundamental's amplitude
+  uint32_t order = 3;             // multiple of the fundamental
+  double voltage_fraction = 0.0;  // amplitude relative to the fundamental's amplitude
   double current_fraction = 0.0;
   double current_phase_deg = 0.0;  // current lag behind this harmonic's voltage
 };
@@ -20,13 +19,13 @@ struct CtWaveform {
   double frequency_hz = 50.0;
   double voltage_rms_v = 230.0;
   double current_rms_a = 10.0;
-  double current_phase_deg = 0.0;    // current lag behind voltage (+ = inductive); 180 = export
-  double voltage_phase_deg = 0.0;    // voltage phase at mono time 0 (phases B, C: -120, -240)
+  double current_phase_deg = 0.0;  // current lag behind voltage (+ = inductive); 180 = export
+  double voltage_phase_deg = 0.0;  // voltage phase at mono time 0 (phases B, C: -120, -240)
   std::vector<CtHarmonic> harmonics{};
-  double voltage_gain_error = 0.0;   // measured = true * (1 + error)
+  double voltage_gain_error = 0.0;  // measured = true * (1 + error)
   double current_gain_error = 0.0;
-  double sampling_skew_s = 0.0;      // current sampled this much later than voltage
-  bool report_skew = false;          // put sampling_skew_s into the block (a known skew)
+  double sampling_skew_s = 0.0;  // current sampled this much later than voltage
+  bool report_skew = false;      // put sampling_skew_s into the block (a known skew)
 };
 
 // `count` samples starting at `first_sample_mono_ns`. The waveform is a function of absolute

@@ -21,8 +21,8 @@ class Debouncer {
     int64_t accepted_mono_ns;  // settled + debounce: when the value became valid
   };
 
-  Debouncer(T initial, int64_t debounce_ns) : stable_(initial), raw_(std::move(initial)),
-                                              debounce_ns_(debounce_ns) {}
+  Debouncer(T initial, int64_t debounce_ns)
+      : stable_(initial), raw_(std::move(initial)), debounce_ns_(debounce_ns) {}
 
   // A raw change at `at_mono_ns`. Returns the earlier burst if it had settled before this
   // change. A time before the previous change is taken as the previous change's time and counted.

@@ -1,10 +1,9 @@
 #pragma once
 // The three front-panel LEDs of a Hal with one timer between them: the core arms a single timer
 // for next_edge_mono_ns() and calls update() when it fires.
+#include <cstdint>
 #include <hearth/hal/hal.hpp>
 #include <hearth/hal/led_pattern.hpp>
-
-#include <cstdint>
 #include <optional>
 
 namespace hearth::hal {

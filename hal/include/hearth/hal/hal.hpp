@@ -6,7 +6,6 @@
 #include <hearth/hal/lines.hpp>
 #include <hearth/hal/serial.hpp>
 #include <hearth/hal/settings.hpp>
-
 #include <memory>
 #include <string_view>
 #include <utility>

@@ -2,10 +2,9 @@
 // IIO buffered capture (Documentation/ABI/testing/sysfs-bus-iio, "scan_elements"): the format
 // of each scan element, the byte layout of one scan (frame), and decoding frames into CT
 // sample blocks. All pure, so they are unit-tested with byte buffers.
-#include <hearth/hal/ct.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <hearth/hal/ct.hpp>
 #include <optional>
 #include <span>
 #include <string>

@@ -2,9 +2,8 @@
 // Front-panel LED patterns of the reference product (emma-functions.md, "Front panel") and a
 // driver that applies a pattern to an LED line by the clock. Pure and clock-driven: the core
 // asks for the next edge time and arms one timer for it, instead of polling.
-#include <hearth/hal/lines.hpp>
-
 #include <cstdint>
+#include <hearth/hal/lines.hpp>
 #include <optional>
 
 namespace hearth::hal {

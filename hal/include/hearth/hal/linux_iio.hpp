@@ -6,7 +6,6 @@
 #include <hearth/core/clock.hpp>
 #include <hearth/hal/ct.hpp>
 #include <hearth/hal/settings.hpp>
-
 #include <memory>
 
 namespace hearth::hal {

@@ -1,9 +1,9 @@
 #pragma once
 // RS485 mode for a Linux UART (TIOCSRS485, linux/serial.h). The struct is built by a pure
 // function so its flags are unit-tested without a UART.
-#include <hearth/hal/serial.hpp>
 #include <linux/serial.h>
 
+#include <hearth/hal/serial.hpp>
 #include <string_view>
 
 namespace hearth::hal {

@@ -12,10 +12,9 @@
 // The hold time runs from the first raw edge of the press burst to the first raw edge of the
 // release burst, so contact bounce neither lengthens nor shortens it; a press or release counts
 // only once the contact has been stable for the debounce time (default 50 ms).
-#include <hearth/hal/debouncer.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <hearth/hal/debouncer.hpp>
 #include <optional>
 
 namespace hearth::hal {

@@ -14,10 +14,9 @@
 // level if there never was one); fail-safe applies the fail-safe percentage. Either way the
 // "undefined pattern" condition is raised, and cleared by the next valid pattern.
 // The level handler runs whenever the percentage, its source or the stable pattern changes.
-#include <hearth/hal/debouncer.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <hearth/hal/debouncer.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,11 +33,11 @@ const char *to_string(UndefinedPatternPolicy policy);
 inline constexpr std::size_t kMaxRippleInputs = 4;  // DI1-DI4 (protocols.md §10, Huawei)
 
 struct RippleControlSettings {
-  std::vector<std::string> inputs{};              // e.g. {"DI1", "DI2"}
-  std::map<std::string, double> levels_pct{};     // pattern -> allowed PV power in % (0..100)
-  int64_t debounce_ns = 1'000'000'000;          // §10 recommends 1-2 s stable
+  std::vector<std::string> inputs{};           // e.g. {"DI1", "DI2"}
+  std::map<std::string, double> levels_pct{};  // pattern -> allowed PV power in % (0..100)
+  int64_t debounce_ns = 1'000'000'000;         // §10 recommends 1-2 s stable
   UndefinedPatternPolicy undefined = UndefinedPatternPolicy::kKeepLastAndAlarm;
-  double fail_safe_pct = 0.0;                   // start-up level and the fail-safe policy's level
+  double fail_safe_pct = 0.0;  // start-up level and the fail-safe policy's level
 };
 
 // Every problem, one sentence each (empty = valid). The config validator reports these with
@@ -46,25 +45,25 @@ struct RippleControlSettings {
 std::vector<std::string> validate_ripple_control_settings(const RippleControlSettings &settings);
 
 enum class RippleLevelSource {
-  kStartup,          // no stable pattern yet: fail-safe percentage
-  kTable,            // the stable pattern is in the table
-  kKeptLast,         // undefined pattern, keep-last policy
-  kFailSafe,         // undefined pattern, fail-safe policy
+  kStartup,   // no stable pattern yet: fail-safe percentage
+  kTable,     // the stable pattern is in the table
+  kKeptLast,  // undefined pattern, keep-last policy
+  kFailSafe,  // undefined pattern, fail-safe policy
 };
 const char *to_string(RippleLevelSource source);
 
 struct RippleLevel {
   double allowed_pv_pct = 0.0;
   RippleLevelSource source = RippleLevelSource::kStartup;
-  std::string pattern{};              // the stable pattern; empty at start-up
+  std::string pattern{};  // the stable pattern; empty at start-up
   // When this percentage took effect: the pattern's debounce end. Unchanged when only the
   // pattern or the source changes and the percentage stays.
   int64_t valid_from_mono_ns = 0;
 };
 
 struct UndefinedPatternCondition {
-  bool active = false;         // raised (true) or cleared (false)
-  std::string pattern{};         // the undefined pattern when raised; the valid one when cleared
+  bool active = false;    // raised (true) or cleared (false)
+  std::string pattern{};  // the undefined pattern when raised; the valid one when cleared
   int64_t at_mono_ns = 0;
 };
 

@@ -2,10 +2,9 @@
 // What make_hal() needs: the backend and, for linux, which GPIO line, serial device and IIO
 // channel is which. The defaults describe the reference product (3 LEDs, RST, 2 DI, 2 DO,
 // 3 CT channels; emma-functions.md "Ports"); a board with more DIs lists up to 4.
+#include <cstdint>
 #include <hearth/core/clock.hpp>
 #include <hearth/hal/serial.hpp>
-
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -31,8 +30,8 @@ struct LineConfig {
 struct CtChannelConfig {
   std::string voltage_element{};  // e.g. "in_voltage0"
   std::string current_element{};  // e.g. "in_voltage1" or "in_current0"
-  double voltage_gain = 0.001;  // V per IIO unit
-  double current_gain = 0.001;  // A per IIO unit
+  double voltage_gain = 0.001;    // V per IIO unit
+  double current_gain = 0.001;    // A per IIO unit
 };
 
 struct CtSettings {

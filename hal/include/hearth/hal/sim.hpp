@@ -2,10 +2,9 @@
 // The in-process sim backend: every line and the CT input can be scripted from tests and from
 // hearth-sim. The scripting calls are thread-safe (a mutex per line); the core side reads
 // through the Hal interfaces and is woken by each line's event fd like on real hardware.
-#include <hearth/hal/hal.hpp>
-
 #include <cstdint>
 #include <deque>
+#include <hearth/hal/hal.hpp>
 #include <memory>
 #include <mutex>
 #include <string>

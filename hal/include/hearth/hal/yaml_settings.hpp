@@ -24,9 +24,9 @@
 //     sim_ct_channels: 3          # sim only
 //
 // A line is either its GPIO line name or { line: NAME, active_low: BOOL }.
-#include <hearth/hal/settings.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <hearth/hal/settings.hpp>
 #include <string>
 #include <vector>
 
