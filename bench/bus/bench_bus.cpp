@@ -6,16 +6,15 @@
 // The console shows Google Benchmark's table; JSON goes to $HEARTH_BENCH_OUT (a file, or a
 // directory to put bench_bus.json in), else to the build directory, unless --benchmark_out is
 // given. Target (issue 3): >= 1,000,000 deliveries per second.
-#include <hearth/bus/command_bus.hpp>
-#include <hearth/bus/latency_recorder.hpp>
-#include <hearth/bus/point_store.hpp>
-
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <hearth/bus/command_bus.hpp>
+#include <hearth/bus/latency_recorder.hpp>
+#include <hearth/bus/point_store.hpp>
 #include <string>
 #include <vector>
 
@@ -48,7 +47,8 @@ void BM_PointPublishToSubscribers(benchmark::State &state) {
   const PointId grid = points.declare("meter-1/power_w", HEARTH_VALUE_DOUBLE, "W", 2000);
   double sum_w = 0;
   for (int64_t i = 0; i < state.range(0); ++i) {
-    points.subscribe(grid, [&sum_w](PointId, const PointSample &sample) { sum_w += sample.value.as.d; });
+    points.subscribe(grid,
+                     [&sum_w](PointId, const PointSample &sample) { sum_w += sample.value.as.d; });
   }
   double watts = 0;
   for (auto _ : state) {
@@ -77,8 +77,9 @@ void BM_PointPublishManyPointsPrefixSubscribers(benchmark::State &state) {
   points.subscribe_prefix("", [&received](PointId, const PointSample &) { ++received; });
   std::vector<PointId> ids;
   for (int64_t i = 0; i < point_count; ++i) {
-    ids.push_back(points.declare("device-" + std::to_string(i % kDevices) + "/p" + std::to_string(i),
-                                 HEARTH_VALUE_DOUBLE, "W", 2000));
+    ids.push_back(
+        points.declare("device-" + std::to_string(i % kDevices) + "/p" + std::to_string(i),
+                       HEARTH_VALUE_DOUBLE, "W", 2000));
   }
   size_t next = 0;
   for (auto _ : state) {
@@ -99,9 +100,8 @@ void BM_PointPublishLatency(benchmark::State &state) {
   const PointId grid = points.declare("meter-1/power_w", HEARTH_VALUE_DOUBLE, "W", 2000);
   LatencyRecorder latency(1 << 16);
   int64_t published_ns = 0;
-  points.subscribe(grid, [&](PointId, const PointSample &) {
-    latency.record(clock.mono_ns() - published_ns);
-  });
+  points.subscribe(
+      grid, [&](PointId, const PointSample &) { latency.record(clock.mono_ns() - published_ns); });
   for (auto _ : state) {
     published_ns = clock.mono_ns();
     points.publish(grid, power_value(1.0), published_ns, HEARTH_QUALITY_GOOD);
@@ -173,7 +173,8 @@ std::string json_out_path() {
 int main(int argc, char **argv) {
   std::vector<char *> args(argv, argv + argc);
   bool has_out = false;
-  for (const char *arg : args) has_out = has_out || std::string(arg).starts_with("--benchmark_out=");
+  for (const char *arg : args)
+    has_out = has_out || std::string(arg).starts_with("--benchmark_out=");
   std::string out_arg;
   std::string format_arg = "--benchmark_out_format=json";
   if (!has_out) {

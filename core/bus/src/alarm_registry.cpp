@@ -1,7 +1,7 @@
-#include <hearth/bus/alarm_registry.hpp>
 #include <hearth/plugin.h>
 
 #include <algorithm>
+#include <hearth/bus/alarm_registry.hpp>
 
 namespace hearth::bus {
 
@@ -23,8 +23,7 @@ void AlarmRegistry::notify(AlarmChange change, Alarm snapshot) {
 
 int32_t AlarmRegistry::raise(std::string_view source, int32_t code, int32_t severity,
                              std::string_view text, int64_t now_wall_ms) {
-  if (source.empty() || severity < HEARTH_SEVERITY_WARNING ||
-      severity > HEARTH_SEVERITY_CRITICAL) {
+  if (source.empty() || severity < HEARTH_SEVERITY_WARNING || severity > HEARTH_SEVERITY_CRITICAL) {
     return HEARTH_E_INVALID;
   }
   const std::string bounded = bounded_alarm_text(text);

@@ -1,7 +1,6 @@
+#include <algorithm>
 #include <hearth/bus/capability_registry.hpp>
 #include <hearth/bus/value_check.hpp>
-
-#include <algorithm>
 
 namespace hearth::bus {
 
@@ -46,13 +45,12 @@ int32_t CapabilityRegistry::register_capability(std::string_view device,
   for (const hearth_arg &limit : limits) {
     const auto name = bounded_text(limit.name);
     if (!name || name->empty()) {
-      return refuse("device '" + std::string(device) + "', capability '" +
-                    std::string(capability) + "': a limit name is empty or not NUL-terminated");
+      return refuse("device '" + std::string(device) + "', capability '" + std::string(capability) +
+                    "': a limit name is empty or not NUL-terminated");
     }
     if (auto problem = check_value(limit.value)) {
-      return refuse("device '" + std::string(device) + "', capability '" +
-                    std::string(capability) + "', limit '" + std::string(*name) + "': " +
-                    *problem);
+      return refuse("device '" + std::string(device) + "', capability '" + std::string(capability) +
+                    "', limit '" + std::string(*name) + "': " + *problem);
     }
   }
   entries_.insert_or_assign(Key{device, capability},

@@ -1,9 +1,8 @@
-#include <hearth/bus/command_bus.hpp>
-#include <hearth/bus/value_check.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <hearth/bus/command_bus.hpp>
+#include <hearth/bus/value_check.hpp>
 
 namespace hearth::bus {
 
@@ -15,7 +14,9 @@ void copy_name(char (&target)[HEARTH_NAME_MAX], std::string_view text) {
   std::memcpy(target, text.data(), text.size());
 }
 
-std::string status_text(int32_t status) { return "status " + std::to_string(status); }
+std::string status_text(int32_t status) {
+  return "status " + std::to_string(status);
+}
 
 }  // namespace
 

@@ -1,6 +1,5 @@
-#include <hearth/bus/health_registry.hpp>
-
 #include <algorithm>
+#include <hearth/bus/health_registry.hpp>
 
 namespace hearth::bus {
 
@@ -14,8 +13,8 @@ bool HealthRegistry::set(std::string_view device, bool online, std::string_view 
   auto found = devices_.find(device);
   if (found == devices_.end()) {
     found = devices_.emplace(std::string(device), DeviceHealth{}).first;
-    found->second = DeviceHealth{std::string(device), online, std::string(bounded_reason),
-                                 now_wall_ms, 0};
+    found->second =
+        DeviceHealth{std::string(device), online, std::string(bounded_reason), now_wall_ms, 0};
   } else {
     DeviceHealth &health = found->second;
     if (health.online == online && health.reason == bounded_reason) return false;

@@ -1,7 +1,6 @@
-#include <hearth/bus/latency_recorder.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <hearth/bus/latency_recorder.hpp>
 
 namespace hearth::bus {
 

@@ -1,6 +1,5 @@
-#include <hearth/bus/log_limiter.hpp>
-
 #include <algorithm>
+#include <hearth/bus/log_limiter.hpp>
 #include <string>
 
 namespace hearth::bus {
@@ -16,8 +15,8 @@ LogDecision LogLimiter::allow(std::string_view device) {
   const std::lock_guard lock(mutex_);
   auto found = buckets_.find(device);
   if (found == buckets_.end()) {
-    found = buckets_.emplace(std::string(device), Bucket{config_.burst_lines, now_mono_ns, 0})
-                .first;
+    found =
+        buckets_.emplace(std::string(device), Bucket{config_.burst_lines, now_mono_ns, 0}).first;
   }
   Bucket &bucket = found->second;
   const double elapsed_s =

@@ -1,7 +1,6 @@
+#include <algorithm>
 #include <hearth/bus/point_store.hpp>
 #include <hearth/bus/value_check.hpp>
-
-#include <algorithm>
 
 namespace hearth::bus {
 

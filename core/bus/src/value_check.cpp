@@ -1,6 +1,5 @@
-#include <hearth/bus/value_check.hpp>
-
 #include <cmath>
+#include <hearth/bus/value_check.hpp>
 
 namespace hearth::bus {
 

@@ -1,9 +1,8 @@
+#include <sqlite3.h>
+
 #include <hearth/store/database.hpp>
 #include <hearth/store/schema.hpp>
 #include <hearth/store/statement.hpp>
-
-#include <sqlite3.h>
-
 #include <stdexcept>
 #include <string>
 
@@ -26,9 +25,9 @@ std::string describe_failure(const std::filesystem::path &path, std::string_view
 Database::Database(std::filesystem::path path, const std::vector<Migration> &migrations,
                    std::chrono::milliseconds busy_timeout)
     : path_(std::move(path)) {
-  const int rc = sqlite3_open_v2(path_.c_str(), &db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path_.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     // sqlite3_open_v2 hands back a handle even on failure, to carry the message.
     const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -110,17 +109,25 @@ void Database::exec(std::string_view sql) {
   }
 }
 
-Statement Database::prepare(std::string_view sql) { return Statement(*this, sql); }
+Statement Database::prepare(std::string_view sql) {
+  return Statement(*this, sql);
+}
 
-int64_t Database::changes() const { return sqlite3_changes64(db_); }
+int64_t Database::changes() const {
+  return sqlite3_changes64(db_);
+}
 
 std::runtime_error Database::error(std::string_view what) const {
   return std::runtime_error(describe_failure(path_, what, sqlite3_errmsg(db_)));
 }
 
-void Database::fail(std::string_view what) const { throw error(what); }
+void Database::fail(std::string_view what) const {
+  throw error(what);
+}
 
-Transaction::Transaction(Database &db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database &db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (!open_) return;

@@ -1,4 +1,5 @@
 #include <hearth/plugin.h>
+
 #include <hearth/store/kv_store.hpp>
 
 namespace hearth::store {
@@ -25,8 +26,6 @@ std::pair<std::string_view, std::string_view> split_cache_key(const std::string 
 KvStore::KvStore(Database &db, KvLimits limits)
     : db_(db),
       select_(db, "SELECT value FROM kv WHERE device = ? AND key = ?"),
-      upsert_(db, "INSERT OR REPLACE INTO kv (device, key, value) VALUES (?, ?, ?)"),
-      delete_(db, "DELETE FROM kv WHERE device = ? AND key = ?"),
       limits_(limits) {}
 
 KvStore::EntryMap::iterator KvStore::load(std::string_view device, std::string_view key) {
@@ -89,35 +88,62 @@ int32_t KvStore::erase(std::string_view device, std::string_view key) {
   return HEARTH_OK;
 }
 
-size_t KvStore::flush() {
-  if (dirty_count_ == 0) return 0;
-  size_t written = 0;
-  size_t deleted = 0;
-  uint64_t bytes = 0;
-  {
-    Transaction transaction(db_);
-    for (const auto &[joined, entry] : entries_) {
-      if (!entry.dirty) continue;
-      const auto [device, key] = split_cache_key(joined);
-      if (entry.value) {
-        upsert_.bind(1, device).bind(2, key).bind_blob(3, *entry.value).run();
-        ++written;
-        bytes += entry.value->size();
-      } else {
-        delete_.bind(1, device).bind(2, key).run();
-        ++deleted;
-      }
-    }
-    transaction.commit();
+KvBatch KvStore::take_dirty() {
+  KvBatch batch;
+  batch.reserve(dirty_count_);
+  for (auto &[joined, entry] : entries_) {
+    if (!entry.dirty) continue;
+    const auto [device, key] = split_cache_key(joined);
+    batch.push_back({std::string(device), std::string(key), entry.value});
+    entry.dirty = false;
   }
-  // Only after the commit: a failed flush leaves everything dirty for the next one.
-  for (auto &[joined, entry] : entries_) entry.dirty = false;
   dirty_count_ = 0;
+  return batch;
+}
+
+void KvStore::write_batch(Database &db, const KvBatch &batch) {
+  if (batch.empty()) return;
+  Statement upsert(db, "INSERT OR REPLACE INTO kv (device, key, value) VALUES (?, ?, ?)");
+  Statement remove(db, "DELETE FROM kv WHERE device = ? AND key = ?");
+  Transaction transaction(db);
+  for (const KvWrite &write : batch) {
+    if (write.value) {
+      upsert.bind(1, write.device).bind(2, write.key).bind_blob(3, *write.value).run();
+    } else {
+      remove.bind(1, write.device).bind(2, write.key).run();
+    }
+  }
+  transaction.commit();
+}
+
+void KvStore::batch_written(const KvBatch &batch) {
+  if (batch.empty()) return;
   ++stats_.flushes;
-  stats_.rows_written += written;
-  stats_.rows_deleted += deleted;
-  stats_.bytes_written += bytes;
-  return written + deleted;
+  for (const KvWrite &write : batch) {
+    if (write.value) {
+      ++stats_.rows_written;
+      stats_.bytes_written += write.value->size();
+    } else {
+      ++stats_.rows_deleted;
+    }
+  }
+}
+
+void KvStore::batch_failed(const KvBatch &batch) {
+  // The cache holds each key's newest value, which is what the next flush must write.
+  for (const KvWrite &write : batch) mark_dirty(entries_[cache_key(write.device, write.key)]);
+}
+
+size_t KvStore::flush() {
+  const KvBatch batch = take_dirty();
+  try {
+    write_batch(db_, batch);
+  } catch (...) {
+    batch_failed(batch);
+    throw;
+  }
+  batch_written(batch);
+  return batch.size();
 }
 
 }  // namespace hearth::store

@@ -1,7 +1,6 @@
+#include <algorithm>
 #include <hearth/store/settings_store.hpp>
 #include <hearth/store/statement.hpp>
-
-#include <algorithm>
 
 namespace hearth::store {
 
@@ -51,7 +50,9 @@ std::string_view to_string(SettingSource source) {
   return source == SettingSource::baseline ? "baseline" : "override";
 }
 
-SettingsStore::SettingsStore(Database &db) : db_(db) { load(); }
+SettingsStore::SettingsStore(Database &db) : db_(db) {
+  load();
+}
 
 void SettingsStore::load() {
   Statement baseline(db_, "SELECT key, value, changed_wall_ms FROM settings_baseline");
@@ -178,8 +179,7 @@ std::vector<std::string> SettingsStore::set_baseline(
   return dropped;
 }
 
-std::optional<std::string> SettingsStore::check_write(std::string_view key,
-                                                      std::string_view author,
+std::optional<std::string> SettingsStore::check_write(std::string_view key, std::string_view author,
                                                       SettingRole role) const {
   const SettingMeta *rules = meta(key);
   if (author.empty()) return "a settings change needs an author";
@@ -193,9 +193,9 @@ std::optional<std::string> SettingsStore::check_write(std::string_view key,
   return std::nullopt;
 }
 
-SettingResult SettingsStore::refuse(std::string_view key, std::string_view author,
-                                    SettingRole role, std::optional<std::string> attempted_value,
-                                    int64_t wall_ms, std::string message) {
+SettingResult SettingsStore::refuse(std::string_view key, std::string_view author, SettingRole role,
+                                    std::optional<std::string> attempted_value, int64_t wall_ms,
+                                    std::string message) {
   ++refused_count_;
   const std::optional<Setting> current = get(key);
   record_audit({0, wall_ms, std::string(key), std::string(author), std::string(to_string(role)),
@@ -224,8 +224,8 @@ SettingResult SettingsStore::set_override(std::string_view key, std::string_view
                  baseline_value(key)};
   Transaction transaction(db_);
   store_override(key_text, entry);
-  record_audit({0, wall_ms, key_text, std::string(author), std::string(to_string(role)),
-                "override", previous ? std::optional(previous->value_text) : std::nullopt,
+  record_audit({0, wall_ms, key_text, std::string(author), std::string(to_string(role)), "override",
+                previous ? std::optional(previous->value_text) : std::nullopt,
                 std::string(value_text), ""});
   transaction.commit();
   overrides_.insert_or_assign(key_text, std::move(entry));

@@ -1,8 +1,7 @@
-#include <hearth/store/database.hpp>
-#include <hearth/store/statement.hpp>
-
 #include <sqlite3.h>
 
+#include <hearth/store/database.hpp>
+#include <hearth/store/statement.hpp>
 #include <stdexcept>
 
 namespace hearth::store {
@@ -14,7 +13,9 @@ Statement::Statement(Database &db, std::string_view sql) : db_(&db), sql_(sql) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement::Statement(Statement &&other) noexcept
     : db_(other.db_), stmt_(other.stmt_), sql_(std::move(other.sql_)) {
@@ -83,9 +84,13 @@ bool Statement::column_is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-int64_t Statement::column_int(int column) const { return sqlite3_column_int64(stmt_, column); }
+int64_t Statement::column_int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
-double Statement::column_double(int column) const { return sqlite3_column_double(stmt_, column); }
+double Statement::column_double(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 
 std::string Statement::column_text(int column) const {
   const auto *text = sqlite3_column_text(stmt_, column);

@@ -1,7 +1,7 @@
-#include <hearth/bus/alarm_registry.hpp>
+#include <gtest/gtest.h>
 #include <hearth/plugin.h>
 
-#include <gtest/gtest.h>
+#include <hearth/bus/alarm_registry.hpp>
 
 namespace hearth::bus {
 namespace {

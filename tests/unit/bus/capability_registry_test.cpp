@@ -1,6 +1,6 @@
-#include <hearth/bus/capability_registry.hpp>
-
 #include <gtest/gtest.h>
+
+#include <hearth/bus/capability_registry.hpp>
 
 #include "values.hpp"
 

@@ -1,8 +1,7 @@
-#include <hearth/bus/command_bus.hpp>
-
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <hearth/bus/command_bus.hpp>
 #include <stdexcept>
 
 #include "values.hpp"
@@ -31,10 +30,9 @@ class CommandBusTest : public ::testing::Test {
  protected:
   CompletionCallback record() {
     return [this](const CommandResult &result) {
-      completions_.push_back({result.id, std::string(result.device),
-                              std::string(result.capability), std::string(result.name),
-                              result.priority, result.status, std::string(result.message),
-                              result.latency_ns});
+      completions_.push_back({result.id, std::string(result.device), std::string(result.capability),
+                              std::string(result.name), result.priority, result.status,
+                              std::string(result.message), result.latency_ns});
     };
   }
 
@@ -123,8 +121,8 @@ TEST_F(CommandBusTest, DeviceMayCompleteInsideItsHandler) {
     EXPECT_EQ(bus_.complete("switch-1", command.id, HEARTH_OK, ""), HEARTH_OK);
     return HEARTH_OK;
   });
-  const uint64_t id = bus_.submit("switch-1", "switchable_load", "set_on", {},
-                                  HEARTH_PRIO_CONTROL, 0, record());
+  const uint64_t id =
+      bus_.submit("switch-1", "switchable_load", "set_on", {}, HEARTH_PRIO_CONTROL, 0, record());
   ASSERT_EQ(completions_.size(), 1u);
   EXPECT_EQ(completions_[0].id, id);
   EXPECT_EQ(completions_[0].status, HEARTH_OK);
@@ -149,9 +147,8 @@ TEST_F(CommandBusTest, NegativeHandlerStatusCompletesAtOnceKeepingAnEarlierMessa
 }
 
 TEST_F(CommandBusTest, ThrowingHandlerCompletesWithInternalError) {
-  bus_.register_handler("bad-1", [](const hearth_command &) -> int32_t {
-    throw std::runtime_error("boom");
-  });
+  bus_.register_handler(
+      "bad-1", [](const hearth_command &) -> int32_t { throw std::runtime_error("boom"); });
   bus_.submit("bad-1", "battery", "set_mode", {}, HEARTH_PRIO_CONTROL, 0, record());
   ASSERT_EQ(completions_.size(), 1u);
   EXPECT_EQ(completions_[0].status, HEARTH_E_INTERNAL);
@@ -278,13 +275,13 @@ TEST_F(CommandBusTest, CompletionCallbackMaySubmitTheNextCommand) {
   add_accepting_device("ev-1");
   uint64_t follow_up = 0;
   const hearth_arg amps = arg("current_a", double_value(6.0));
-  const uint64_t first = bus_.submit(
-      "ev-1", "ev_charger", "set_current_limit_a", {&amps, 1}, HEARTH_PRIO_CONTROL, 0,
-      [&](const CommandResult &result) {
-        EXPECT_EQ(bus_.complete("ev-1", result.id, HEARTH_OK, ""), HEARTH_E_NOT_FOUND);
-        follow_up = bus_.submit("ev-1", "ev_charger", "set_current_limit_a", {&amps, 1},
-                                HEARTH_PRIO_CONTROL, 0, record());
-      });
+  const uint64_t first =
+      bus_.submit("ev-1", "ev_charger", "set_current_limit_a", {&amps, 1}, HEARTH_PRIO_CONTROL, 0,
+                  [&](const CommandResult &result) {
+                    EXPECT_EQ(bus_.complete("ev-1", result.id, HEARTH_OK, ""), HEARTH_E_NOT_FOUND);
+                    follow_up = bus_.submit("ev-1", "ev_charger", "set_current_limit_a", {&amps, 1},
+                                            HEARTH_PRIO_CONTROL, 0, record());
+                  });
   bus_.complete("ev-1", first, HEARTH_OK, "");
   EXPECT_NE(follow_up, 0u);
   EXPECT_TRUE(bus_.is_open(follow_up));
@@ -295,8 +292,7 @@ TEST_F(CommandBusTest, RegisterRefusesDuplicatesAndEmptyHandlers) {
   add_accepting_device("inverter-1");
   EXPECT_EQ(bus_.register_handler("inverter-1", [](const hearth_command &) { return 0; }),
             HEARTH_E_STATE);
-  EXPECT_EQ(bus_.register_handler("", [](const hearth_command &) { return 0; }),
-            HEARTH_E_INVALID);
+  EXPECT_EQ(bus_.register_handler("", [](const hearth_command &) { return 0; }), HEARTH_E_INVALID);
   EXPECT_EQ(bus_.register_handler("x", nullptr), HEARTH_E_INVALID);
 }
 

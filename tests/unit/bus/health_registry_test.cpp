@@ -1,6 +1,6 @@
-#include <hearth/bus/health_registry.hpp>
-
 #include <gtest/gtest.h>
+
+#include <hearth/bus/health_registry.hpp>
 
 namespace hearth::bus {
 namespace {

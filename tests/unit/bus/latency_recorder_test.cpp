@@ -1,6 +1,6 @@
-#include <hearth/bus/latency_recorder.hpp>
-
 #include <gtest/gtest.h>
+
+#include <hearth/bus/latency_recorder.hpp>
 
 namespace hearth::bus {
 namespace {
@@ -21,8 +21,8 @@ TEST(LatencyRecorder, RingKeepsOnlyTheLatestSamples) {
   for (int i = 0; i < 10; ++i) recorder.record(5);
   EXPECT_EQ(recorder.samples(), 10u);
   EXPECT_EQ(recorder.count(), 20u);
-  EXPECT_EQ(recorder.p99_ns(), 5);               // the old slow samples have rolled out
-  EXPECT_EQ(recorder.max_ns(), 1'000'000);       // but the all-time maximum remembers them
+  EXPECT_EQ(recorder.p99_ns(), 5);          // the old slow samples have rolled out
+  EXPECT_EQ(recorder.max_ns(), 1'000'000);  // but the all-time maximum remembers them
 }
 
 }  // namespace

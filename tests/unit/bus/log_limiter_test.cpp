@@ -1,7 +1,6 @@
-#include <hearth/bus/log_limiter.hpp>
-
 #include <gtest/gtest.h>
 
+#include <hearth/bus/log_limiter.hpp>
 #include <thread>
 
 namespace hearth::bus {

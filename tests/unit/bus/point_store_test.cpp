@@ -1,8 +1,7 @@
-#include <hearth/bus/point_store.hpp>
-
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <hearth/bus/point_store.hpp>
 #include <limits>
 
 #include "values.hpp"
@@ -237,8 +236,8 @@ TEST_F(PointStoreTest, SubscriberMayPublishADerivedPoint) {
   const PointId grid = points_.declare("meter-1/power_w", HEARTH_VALUE_DOUBLE, "W", 1000);
   const PointId export_w = points_.declare("site/export_w", HEARTH_VALUE_DOUBLE, "W", 1000);
   points_.subscribe(grid, [&](PointId, const PointSample &sample) {
-    points_.publish(export_w, double_value(std::max(0.0, -sample.value.as.d)), sample.sampled_mono_ns,
-                    HEARTH_QUALITY_GOOD);
+    points_.publish(export_w, double_value(std::max(0.0, -sample.value.as.d)),
+                    sample.sampled_mono_ns, HEARTH_QUALITY_GOOD);
   });
   points_.publish(grid, double_value(-800.0), 0, HEARTH_QUALITY_GOOD);
   EXPECT_DOUBLE_EQ(points_.get(export_w).value.as.d, 800.0);

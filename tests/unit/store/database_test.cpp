@@ -1,10 +1,9 @@
-#include <hearth/store/database.hpp>
-#include <hearth/store/schema.hpp>
-#include <hearth/store/statement.hpp>
-
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <hearth/store/database.hpp>
+#include <hearth/store/schema.hpp>
+#include <hearth/store/statement.hpp>
 
 #include "temp_dir.hpp"
 
@@ -108,8 +107,7 @@ TEST(Database, GarbageFileIsRefusedWithAClearError) {
     Database db(path);
     FAIL() << "a garbage file must throw";
   } catch (const std::runtime_error &error) {
-    EXPECT_NE(std::string(error.what()).find("not a database"), std::string::npos)
-        << error.what();
+    EXPECT_NE(std::string(error.what()).find("not a database"), std::string::npos) << error.what();
   }
 }
 

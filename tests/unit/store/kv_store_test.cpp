@@ -1,10 +1,10 @@
+#include <gtest/gtest.h>
 #include <hearth/plugin.h>
+
 #include <hearth/store/kv_store.hpp>
 #include <hearth/store/statement.hpp>
-
-#include <gtest/gtest.h>
-
 #include <string>
+#include <thread>
 
 #include "temp_dir.hpp"
 
@@ -61,7 +61,7 @@ TEST(KvStore, ManySetsOfOneKeyCostOneRowWritePerFlush) {
   EXPECT_EQ(kv.stats().rows_written, 2u);
   EXPECT_EQ(kv.stats().sets, 200u);
   EXPECT_EQ(kv.stats().bytes_written, 4u);  // "v99" + "a"
-  EXPECT_EQ(kv.flush(), 0u);  // nothing dirty: no transaction, no flush counted
+  EXPECT_EQ(kv.flush(), 0u);                // nothing dirty: no transaction, no flush counted
   EXPECT_EQ(kv.stats().flushes, 1u);
   EXPECT_EQ(counter.inserts(), 2);
 }
@@ -139,6 +139,59 @@ TEST(KvStore, FailedFlushKeepsEntriesDirtyForTheNextAttempt) {
   db.exec("DROP TRIGGER kv_refuse");
   EXPECT_EQ(kv.flush(), 1u);
   EXPECT_EQ(kv.dirty_count(), 0u);
+}
+
+TEST(KvStore, BatchWrittenOnAWorkerWithItsOwnConnection) {
+  TempDir dir;
+  const auto path = dir.file("kv.db");
+  Database core_db(path);
+  KvStore kv(core_db);
+  kv.set("ev-1", "session_wh", bytes_of("100"));
+  kv.set("ev-1", "old", bytes_of("x"));
+  kv.flush();
+  kv.erase("ev-1", "old");
+  kv.set("ev-1", "session_wh", bytes_of("200"));
+  KvBatch batch = kv.take_dirty();
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(kv.dirty_count(), 0u);
+  // The core thread goes on writing while the worker flushes the batch.
+  kv.set("ev-1", "session_wh", bytes_of("300"));
+
+  std::thread worker([&] {
+    Database worker_db(path);
+    KvStore::write_batch(worker_db, batch);
+  });
+  worker.join();
+  kv.batch_written(batch);
+  EXPECT_EQ(kv.stats().flushes, 2u);
+  EXPECT_EQ(kv.stats().rows_deleted, 1u);
+  {
+    Database reader(path);
+    KvStore fresh(reader);
+    EXPECT_EQ(text_of(fresh, "ev-1", "session_wh"), "200");  // the batch's value
+    EXPECT_FALSE(fresh.get("ev-1", "old"));
+  }
+  EXPECT_EQ(kv.dirty_count(), 1u);  // "300" still waits for the next flush
+  EXPECT_EQ(kv.flush(), 1u);
+  Database reader(path);
+  KvStore fresh(reader);
+  EXPECT_EQ(text_of(fresh, "ev-1", "session_wh"), "300");
+}
+
+TEST(KvStore, FailedBatchMarksItsKeysDirtyAgainWithTheNewestValue) {
+  TempDir dir;
+  const auto path = dir.file("kv.db");
+  Database db(path);
+  KvStore kv(db);
+  kv.set("ev-1", "a", bytes_of("1"));
+  const KvBatch batch = kv.take_dirty();
+  kv.set("ev-1", "a", bytes_of("2"));
+  kv.batch_failed(batch);
+  EXPECT_EQ(kv.dirty_count(), 1u);
+  EXPECT_EQ(kv.flush(), 1u);
+  Database reader(path);
+  KvStore fresh(reader);
+  EXPECT_EQ(text_of(fresh, "ev-1", "a"), "2");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-#include <hearth/store/settings_store.hpp>
-
 #include <gtest/gtest.h>
+
+#include <hearth/store/settings_store.hpp>
 
 #include "temp_dir.hpp"
 
@@ -17,12 +17,12 @@ const std::map<std::string, std::string> kYaml = {{kFeedIn, "5000"}, {kEvMode, "
 
 void register_rules(SettingsStore &settings) {
   settings.register_key(kFeedIn, {.installer_only = true, .validate = nullptr});
-  settings.register_key(kEvMode, {.installer_only = false,
-                                  .validate = [](std::string_view text)
-                                      -> std::optional<std::string> {
-                                    if (text == "pv_surplus" || text == "fast") return std::nullopt;
-                                    return "must be pv_surplus or fast";
-                                  }});
+  settings.register_key(kEvMode,
+                        {.installer_only = false,
+                         .validate = [](std::string_view text) -> std::optional<std::string> {
+                           if (text == "pv_surplus" || text == "fast") return std::nullopt;
+                           return "must be pv_surplus or fast";
+                         }});
 }
 
 class SettingsStoreTest : public ::testing::Test {
@@ -139,8 +139,7 @@ TEST_F(SettingsStoreTest, RemovingAKeyFromTheYamlDropsItsOverride) {
   register_rules(settings);
   settings.set_baseline(kYaml, kT0);
   ASSERT_TRUE(settings.set_override(kEvMode, "fast", "alice", SettingRole::owner, kT0 + 1));
-  EXPECT_EQ(settings.set_baseline({{kFeedIn, "5000"}}, kT0 + 2),
-            std::vector<std::string>{kEvMode});
+  EXPECT_EQ(settings.set_baseline({{kFeedIn, "5000"}}, kT0 + 2), std::vector<std::string>{kEvMode});
   EXPECT_FALSE(settings.get(kEvMode));
 }
 

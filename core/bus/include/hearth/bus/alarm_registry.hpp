@@ -3,9 +3,8 @@
 // keeps one alarm whose repeat count grows (plugin.h, alarm_raise). Listeners (the LED driver, the
 // alarm history, the northbound) hear of every change; an identical repeat is not a change.
 // Core thread only.
-#include <hearth/bus/listener_list.hpp>
-
 #include <cstdint>
+#include <hearth/bus/listener_list.hpp>
 #include <map>
 #include <string>
 #include <string_view>

@@ -18,7 +18,7 @@
 namespace hearth::bus {
 
 inline constexpr std::array<std::string_view, 9> kKnownCapabilities = {
-    "grid_meter",      "pv_inverter",     "battery",       "ev_charger",     "sg_ready",
+    "grid_meter",      "pv_inverter",     "battery",       "ev_charger",    "sg_ready",
     "switchable_load", "power_limitable", "digital_input", "digital_output"};
 
 bool is_known_capability(std::string_view capability);
@@ -37,8 +37,7 @@ class CapabilityRegistry {
   std::vector<std::string> devices_with(std::string_view capability) const;
   std::vector<std::string> capabilities_of(std::string_view device) const;
   // nullptr when the device did not register the capability.
-  const std::vector<hearth_arg> *limits(std::string_view device,
-                                        std::string_view capability) const;
+  const std::vector<hearth_arg> *limits(std::string_view device, std::string_view capability) const;
   std::optional<hearth_value> limit(std::string_view device, std::string_view capability,
                                     std::string_view limit_name) const;
 

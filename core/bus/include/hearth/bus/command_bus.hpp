@@ -8,14 +8,14 @@
 //
 // Completion callbacks and handlers may submit and complete commands (also synchronously from
 // inside the handler: a plugin may answer during command()).
-#include <hearth/core/clock.hpp>
 #include <hearth/plugin.h>
-#include <hearth/bus/latency_recorder.hpp>
-#include <hearth/bus/string_map.hpp>
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <hearth/bus/latency_recorder.hpp>
+#include <hearth/bus/string_map.hpp>
+#include <hearth/core/clock.hpp>
 #include <memory>
 #include <optional>
 #include <set>
@@ -49,10 +49,10 @@ using CompletionCallback = std::function<void(const CommandResult &)>;
 struct CommandStats {
   uint64_t submitted = 0;
   uint64_t succeeded = 0;
-  uint64_t failed = 0;     // completed by the device with an error, or its handler refused
+  uint64_t failed = 0;  // completed by the device with an error, or its handler refused
   uint64_t timed_out = 0;
   uint64_t cancelled = 0;
-  uint64_t refused = 0;    // never reached a device: unknown device, malformed command
+  uint64_t refused = 0;              // never reached a device: unknown device, malformed command
   uint64_t ignored_completions = 0;  // duplicate, unknown id, another device's command, bad status
   std::array<uint64_t, HEARTH_PRIO_SAFETY + 1> submitted_by_priority{};
 };

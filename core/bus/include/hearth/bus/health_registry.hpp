@@ -2,10 +2,9 @@
 // Per-device online/offline with a reason and the time of the last transition (plugin.h,
 // health_set), shown to the installer on the commissioning view. Listeners hear of every change
 // of state or reason. Core thread only.
+#include <cstdint>
 #include <hearth/bus/listener_list.hpp>
 #include <hearth/bus/string_map.hpp>
-
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -19,7 +19,9 @@ class LatencyRecorder {
   int64_t p99_ns() const { return percentile_ns(0.99); }
   int64_t max_ns() const { return max_ns_; }  // over all time
   uint64_t count() const { return count_; }   // over all time
-  size_t samples() const { return count_ < ring_.size() ? static_cast<size_t>(count_) : ring_.size(); }
+  size_t samples() const {
+    return count_ < ring_.size() ? static_cast<size_t>(count_) : ring_.size();
+  }
   void clear();
 
  private:

@@ -4,10 +4,9 @@
 // (plugin.h, host->log: "rate-limited per device"). Suppressed lines are counted; the first line
 // that passes again carries the count so the host can write "N lines suppressed".
 // Thread-safe: host->log may be called from any thread.
-#include <hearth/core/clock.hpp>
-#include <hearth/bus/string_map.hpp>
-
 #include <cstdint>
+#include <hearth/bus/string_map.hpp>
+#include <hearth/core/clock.hpp>
 #include <mutex>
 #include <string_view>
 

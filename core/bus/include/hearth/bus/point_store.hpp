@@ -8,13 +8,13 @@
 // flat vectors indexed by id, and callbacks are called in place. Callbacks may publish, declare,
 // subscribe and unsubscribe (themselves included): a subscription removed during a delivery gets
 // no further calls; one added during a delivery is first called on the next publish.
-#include <hearth/core/clock.hpp>
 #include <hearth/plugin.h>
-#include <hearth/bus/string_map.hpp>
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <hearth/bus/string_map.hpp>
+#include <hearth/core/clock.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,9 +36,9 @@ struct PointInfo {
 };
 
 struct PointSample {
-  hearth_value value{};          // type NONE until the first publish
+  hearth_value value{};  // type NONE until the first publish
   int64_t sampled_mono_ns = 0;
-  int64_t age_ms = 0;            // now - sampled, at the time of the read or delivery
+  int64_t age_ms = 0;  // now - sampled, at the time of the read or delivery
   int32_t quality = HEARTH_QUALITY_STALE;
   bool has_value = false;
 };
@@ -46,9 +46,9 @@ struct PointSample {
 using PointCallback = std::function<void(PointId, const PointSample &)>;
 
 struct PointStats {
-  uint64_t publishes = 0;         // accepted
-  uint64_t deliveries = 0;        // subscriber callbacks made
-  uint64_t refused_publishes = 0; // unknown id, wrong type, bad value or quality
+  uint64_t publishes = 0;          // accepted
+  uint64_t deliveries = 0;         // subscriber callbacks made
+  uint64_t refused_publishes = 0;  // unknown id, wrong type, bad value or quality
   uint64_t refused_declares = 0;
 };
 
@@ -61,14 +61,12 @@ class PointStore {
   // A point id (>= 0), or HEARTH_E_INVALID for a malformed name, an unknown value type, or a
   // name already declared with another type (last_error() says which). Declaring a name again
   // with the same type returns the same id and takes the new unit and max age.
-  PointId declare(std::string full_name, int32_t value_type, std::string unit,
-                  uint32_t max_age_ms);
+  PointId declare(std::string full_name, int32_t value_type, std::string unit, uint32_t max_age_ms);
 
   // Stores the sample and calls the subscribers before returning. sampled_mono_ns <= 0 means
   // "now". quality is GOOD or INVALID (STALE is the store's to decide). Returns HEARTH_OK,
   // HEARTH_E_NOT_FOUND for an unknown id or HEARTH_E_INVALID (wrong type, malformed value).
-  int32_t publish(PointId id, const hearth_value &value, int64_t sampled_mono_ns,
-                  int32_t quality);
+  int32_t publish(PointId id, const hearth_value &value, int64_t sampled_mono_ns, int32_t quality);
 
   // The latest sample with its age now. An unknown id gives a sample without value.
   PointSample get(PointId id) const;
@@ -98,9 +96,9 @@ class PointStore {
   };
   struct Subscriber {
     PointCallback callback;
-    std::string prefix;        // for prefix subscriptions
-    PointId point = -1;        // for single-point subscriptions; -1 for prefix ones
-    uint32_t generation = 0;   // bumped when the slot is freed, so stale ids do nothing
+    std::string prefix;       // for prefix subscriptions
+    PointId point = -1;       // for single-point subscriptions; -1 for prefix ones
+    uint32_t generation = 0;  // bumped when the slot is freed, so stale ids do nothing
     bool active = false;
   };
 

@@ -4,11 +4,12 @@
 // dirty. flush() - which the host calls on a timer and at shutdown - writes every dirty entry in
 // one transaction, so a plugin that writes the same key every second costs one row write per
 // flush interval, not one per call (architecture.md, "Persistence": kind to flash).
-// Core thread only.
+// Core thread only, except write_batch(): a host that keeps SQLite writes off the core thread
+// takes the dirty entries with take_dirty(), writes them on a worker with write_batch() and a
+// connection of its own, and reports back with batch_written() or batch_failed().
+#include <cstdint>
 #include <hearth/store/database.hpp>
 #include <hearth/store/statement.hpp>
-
-#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,13 +25,21 @@ struct KvLimits {
 };
 
 struct KvStats {
-  uint64_t flushes = 0;        // flush() calls that wrote at least one row
-  uint64_t rows_written = 0;   // INSERT/REPLACE rows over all flushes
+  uint64_t flushes = 0;       // flush() calls that wrote at least one row
+  uint64_t rows_written = 0;  // INSERT/REPLACE rows over all flushes
   uint64_t rows_deleted = 0;
   uint64_t bytes_written = 0;  // value bytes of rows_written
   uint64_t sets = 0;           // accepted set() calls
   uint64_t refused = 0;        // set()/erase() refused for a bad key or size
 };
+
+// One entry as it was when its flush was taken. value nullopt: delete the row.
+struct KvWrite {
+  std::string device;
+  std::string key;
+  std::optional<std::vector<uint8_t>> value;
+};
+using KvBatch = std::vector<KvWrite>;
 
 class KvStore {
  public:
@@ -49,6 +58,15 @@ class KvStore {
   // SQLite error it throws and the entries stay dirty for the next attempt.
   size_t flush();
 
+  // flush() in three steps, for writing on another thread. take_dirty() copies the dirty
+  // entries and clears their marks; write_batch() writes them in one transaction (any thread,
+  // but `db` must not be in use by another thread at the same time) and throws on failure;
+  // batch_failed() marks the batch's keys dirty again, so the next flush writes their newest value.
+  KvBatch take_dirty();
+  static void write_batch(Database &db, const KvBatch &batch);
+  void batch_written(const KvBatch &batch);
+  void batch_failed(const KvBatch &batch);
+
   size_t dirty_count() const { return dirty_count_; }
   const KvStats &stats() const { return stats_; }
   const std::string &last_error() const { return last_error_; }
@@ -66,8 +84,6 @@ class KvStore {
 
   Database &db_;
   Statement select_;
-  Statement upsert_;
-  Statement delete_;
   KvLimits limits_;
   EntryMap entries_;  // key: device + '\0' + key
   size_t dirty_count_ = 0;

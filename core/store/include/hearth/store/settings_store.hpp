@@ -5,10 +5,9 @@
 // the YAML, which wins). Grid-safety keys are installer-only. Every change - and every refused
 // attempt - goes to the audit trail. All of it lives in the Database, so overrides survive a
 // restart. Core thread only; writes go to SQLite at once (settings change rarely and must stick).
-#include <hearth/store/database.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <hearth/store/database.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,7 +33,7 @@ struct SettingMeta {
 struct Setting {
   std::string value_text;
   SettingSource source = SettingSource::baseline;
-  std::string author;          // "config" for the baseline
+  std::string author;  // "config" for the baseline
   SettingRole role = SettingRole::system;
   int64_t changed_wall_ms = 0;  // override: when it was made; baseline: when last loaded/changed
 };
