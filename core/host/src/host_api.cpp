@@ -274,9 +274,8 @@ int32_t host_kv_get(hearth_device *handle, const char *key, void *buf, uint32_t 
 int32_t host_kv_set(hearth_device *handle, const char *key, const void *data, uint32_t length) {
   HEARTH_CORE_DEVICE(handle);
   if (key == nullptr || (data == nullptr && length > 0)) return HEARTH_E_INVALID;
-  const auto *bytes = static_cast<const uint8_t *>(data);
-  device->runtime.kv().set(device->id, key, std::vector<uint8_t>(bytes, bytes + length));
-  return HEARTH_OK;
+  return device->runtime.kv().set(device->id, key,
+                                  std::span(static_cast<const uint8_t *>(data), length));
 }
 
 int32_t host_modbus_submit(hearth_device *handle, const hearth_modbus_request *request,

@@ -29,6 +29,7 @@ Runtime::Runtime(RuntimeOptions options, const Clock &clock)
       core_thread_(std::this_thread::get_id()),
       points_(clock_),
       commands_(clock_),
+      log_limiter_(clock_),
       failsafe_(options_.state_dir / "failsafe.json"),
       watchdog_(clock_, options_.core_stall_timeout,
                 Watchdog::Actions{
@@ -236,8 +237,11 @@ void Runtime::account_call_time(Device &device, const char *what,
 // --- services for host_api.cpp --------------------------------------------------------------------
 
 bool Runtime::log_limiter_allows(const std::string &device_id) {
-  std::lock_guard lock(log_mutex_);
-  return log_limiter_.allow(device_id, clock_.mono_ns());
+  const auto decision = log_limiter_.allow(device_id);
+  if (decision.pass && decision.suppressed_before > 0) {
+    spdlog::warn("[{}] {} log lines suppressed", device_id, decision.suppressed_before);
+  }
+  return decision.pass;
 }
 
 int32_t Runtime::start_timer(Device &device, uint32_t first_ms, uint32_t period_ms,

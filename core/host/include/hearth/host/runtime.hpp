@@ -23,6 +23,7 @@
 #include <hearth/store/settings_store.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <filesystem>
@@ -162,8 +163,7 @@ class Runtime {
   bus::CapabilityRegistry capabilities_;
   bus::AlarmRegistry alarms_;
   bus::HealthRegistry health_;
-  std::mutex log_mutex_;
-  bus::LogLimiter log_limiter_;
+  bus::LogLimiter log_limiter_;  // thread-safe
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<store::KvStore> kv_;
   std::unique_ptr<store::SettingsStore> settings_;
