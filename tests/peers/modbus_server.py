@@ -69,7 +69,9 @@ def parse_args():
                         help="RTU: this unit's answers carry a wrong CRC")
     parser.add_argument("--wire-baud", type=int, default=0,
                         help="RTU: hold each answer back for the time request and answer take on "
-                             "a real line at this rate (11 bits per byte); a pty has no speed")
+                             "a real line at this rate; a pty has no speed")
+    parser.add_argument("--wire-bits", type=int, default=11,
+                        help="bits per byte on that line (default 11: the worst case, 8E1/8N2)")
     parser.add_argument("--identity", default="Hearth,PEER-1,1.0",
                         help="vendor,product code,revision for 43/14 device identification")
     return parser.parse_args()
@@ -82,11 +84,12 @@ class Behaviour:
         self.exception = unit_map(args.exception)
         self.bad_crc = set(args.bad_crc or [])
         self.wire_baud = args.wire_baud
+        self.wire_bits = args.wire_bits
 
     def wire_time_s(self, request_bytes, answer_bytes):
         if not self.wire_baud:
             return 0.0
-        return (request_bytes + answer_bytes) * 11 / self.wire_baud
+        return (request_bytes + answer_bytes) * self.wire_bits / self.wire_baud
 
     def delay_s(self, unit):
         return for_unit(self.delay_ms, unit, 0.0) / 1000.0
