@@ -65,9 +65,17 @@ class SourceReader {
 
   // A file that cannot be opened is reported where it is included (the top file: by itself).
   std::optional<YAML::Node> parse(const std::string &shown, const Mark &included_at) {
-    std::ifstream in(shown, std::ios::binary);
-    if (!in) {
-      const std::string reason = std::strerror(errno);
+    std::ifstream in;
+    std::string reason;
+    std::error_code ec;
+    if (fs::is_directory(shown, ec)) {
+      reason = "it is a directory";  // opening one succeeds on Linux and reads as empty
+    } else {
+      errno = 0;
+      in.open(shown, std::ios::binary);
+      if (!in) reason = errno != 0 ? std::strerror(errno) : "it cannot be opened";
+    }
+    if (!reason.empty()) {
       if (included_at.line > 0) {
         add_error(errors_, included_at, "includes", "cannot read '" + shown + "': " + reason);
         sources_.unreadable = true;
@@ -148,7 +156,9 @@ class SourceReader {
     for (auto item : items_of(devices)) {
       const YAML::Node &entry = item.node;  // const: operator[] must not add the key
       const YAML::Node id = entry.IsMap() ? entry["id"] : YAML::Node();
-      if (id.IsScalar() && is_valid_name(id.Scalar())) item.path = "devices[" + id.Scalar() + "]";
+      if (id.IsDefined() && id.IsScalar() && is_valid_name(id.Scalar())) {
+        item.path = "devices[" + id.Scalar() + "]";
+      }
       sources_.devices.push_back(std::move(item));
     }
   }
