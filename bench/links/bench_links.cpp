@@ -8,15 +8,14 @@
 //   and the worst meter age.
 // Prints a table; JSON goes to $HEARTH_BENCH_OUT (a file, or a directory to put bench_links.json
 // in), else to the build directory. `bench_links [seconds per baud rate]` (default 5).
-#include <hearth/links/modbus_link.hpp>
-#include <hearth/testing/modbus_peer.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <hearth/links/modbus_link.hpp>
+#include <hearth/testing/modbus_peer.hpp>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -32,7 +31,9 @@ constexpr int kMeterRegisters = 10;
 constexpr int64_t kMeterRefreshNs = 100'000'000;
 // A frame's bytes: unit, function, ..., CRC. Read request 8; answer 5 + 2 per register.
 constexpr int kReadRequestBytes = 8;
-int read_answer_bytes(int registers) { return 5 + 2 * registers; }
+int read_answer_bytes(int registers) {
+  return 5 + 2 * registers;
+}
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -55,8 +56,9 @@ struct Figures {
 double percentile_ms(std::vector<int64_t> samples_ns, double fraction) {
   if (samples_ns.empty()) return 0;
   std::sort(samples_ns.begin(), samples_ns.end());
-  const size_t index = std::min(samples_ns.size() - 1,
-                                static_cast<size_t>(fraction * static_cast<double>(samples_ns.size())));
+  const size_t index =
+      std::min(samples_ns.size() - 1,
+               static_cast<size_t>(fraction * static_cast<double>(samples_ns.size())));
   return static_cast<double>(samples_ns[index]) / 1e6;
 }
 
@@ -98,7 +100,8 @@ Figures run_baud(int baud, double seconds) {
 
   std::function<void(int)> poll = [&](int unit) {
     const int64_t submitted_ns = now_ns();
-    link.submit(read_request(unit, block, HEARTH_PRIO_POLL), [&, unit, submitted_ns](const Result &r) {
+    link.submit(read_request(unit, block, HEARTH_PRIO_POLL), [&, unit,
+                                                              submitted_ns](const Result &r) {
       {
         std::lock_guard lock(load.mutex);
         if (r.status != HEARTH_OK) {
@@ -208,8 +211,8 @@ int main(int argc, char **argv) {
   std::vector<Figures> all;
   for (int baud : {9600, 115200}) all.push_back(run_baud(baud, seconds));
   std::printf("%8s %6s %9s %8s %14s %14s %14s %14s %10s %6s\n", "baud", "block", "bus_util",
-              "trans/s", "poll_p50_ms", "poll_p99_ms", "meter_p50_ms", "meter_p99_ms",
-              "meter_age", "fails");
+              "trans/s", "poll_p50_ms", "poll_p99_ms", "meter_p50_ms", "meter_p99_ms", "meter_age",
+              "fails");
   for (const Figures &f : all) {
     std::printf("%8d %6d %8.1f%% %8.1f %14.2f %14.2f %14.2f %14.2f %10.1f %6llu\n", f.baud,
                 f.block_registers, 100 * f.utilisation, f.transactions_per_s, f.poll_p50_ms,

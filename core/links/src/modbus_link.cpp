@@ -1,12 +1,11 @@
+#include <algorithm>
 #include <hearth/links/modbus_link.hpp>
 #include <hearth/links/request_check.hpp>
+#include <optional>
 
 #include "modbus_transport.hpp"
 #include "pdu_encoding.hpp"
 #include "reconnect_backoff.hpp"
-
-#include <algorithm>
-#include <optional>
 
 namespace hearth::links {
 namespace {
@@ -56,6 +55,20 @@ std::string describe(const hearth_modbus_request &request) {
                                                 : " address " + std::to_string(request.address));
 }
 
+// The result of the last attempt is the request's result.
+void take_outcome(const std::string &link_name, const hearth_modbus_request &request,
+                  const Attempt &attempt, Result &result) {
+  result.status = status_of(attempt.outcome);
+  result.exception_code = attempt.exception_code;
+  result.values = attempt.values;
+  result.raw_pdu =
+      request.function == HEARTH_MODBUS_RAW ? attempt.answer_pdu : std::vector<uint8_t>{};
+  result.received_mono_ns = attempt.answer_pdu.empty() ? 0 : attempt.received_mono_ns;
+  result.message = attempt.outcome == AttemptOutcome::kAnswer
+                       ? std::string()
+                       : link_name + ": " + describe(request) + ": " + attempt.error;
+}
+
 hearth_modbus_request probe_request(int unit, uint16_t probe_register, int timeout_ms) {
   hearth_modbus_request request{};
   request.struct_size = sizeof request;
@@ -76,9 +89,13 @@ ModbusLink::ModbusLink(LinkSettings settings, const hearth::Clock &clock)
       transport_(std::make_unique<ModbusTransport>(settings_, clock_)),
       backoff_(std::make_unique<ReconnectBackoff>()) {}
 
-ModbusLink::~ModbusLink() { stop(); }
+ModbusLink::~ModbusLink() {
+  stop();
+}
 
-int ModbusLink::max_registers_per_read(int baud) { return links::max_registers_per_read(baud); }
+int ModbusLink::max_registers_per_read(int baud) {
+  return links::max_registers_per_read(baud);
+}
 
 std::string ModbusLink::check_request(const hearth_modbus_request &request) const {
   return links::check_request(request, settings_);
@@ -240,15 +257,7 @@ Result ModbusLink::perform(const QueuedRequest &entry) {
     const Attempt attempt = transport_->transact(request, timeout_ms);
     record(request, attempt);
     count_attempt(attempt);
-    result.status = status_of(attempt.outcome);
-    result.exception_code = attempt.exception_code;
-    result.values = attempt.values;
-    result.raw_pdu = request.function == HEARTH_MODBUS_RAW ? attempt.answer_pdu
-                                                           : std::vector<uint8_t>{};
-    result.received_mono_ns = attempt.answer_pdu.empty() ? 0 : attempt.received_mono_ns;
-    result.message = attempt.outcome == AttemptOutcome::kAnswer
-                         ? std::string()
-                         : settings_.name + ": " + describe(request) + ": " + attempt.error;
+    take_outcome(settings_.name, request, attempt, result);
     if (attempt.outcome == AttemptOutcome::kConnectionLost) {
       transport_->close();
       backoff_->connection_lost(clock_.mono_ns());
@@ -266,8 +275,8 @@ bool ModbusLink::ensure_open(Result &result) {
   const int64_t now_ns = clock_.mono_ns();
   std::string error;
   if (!backoff_->may_attempt(now_ns)) {
-    error = "link is down; next reconnect attempt in " +
-            std::to_string(backoff_->wait_ms(now_ns)) + " ms";
+    error = "link is down; next reconnect attempt in " + std::to_string(backoff_->wait_ms(now_ns)) +
+            " ms";
   } else {
     if (ever_opened_) {
       std::lock_guard lock(mutex_);

@@ -1,7 +1,5 @@
 #include "modbus_transport.hpp"
 
-#include "pdu_encoding.hpp"
-
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <thread>
+
+#include "pdu_encoding.hpp"
 
 namespace hearth::links {
 namespace {
@@ -35,12 +35,8 @@ constexpr int kRtuMinByteTimeoutMs = 50;
 // (compute_meta_length_after_function / compute_data_length_after_meta in modbus.c). Any other
 // answer (43/14 device identification, vendor codes) is framed by us.
 bool libmodbus_frames_answer(uint8_t function) {
-  switch (function) {
-    case 1: case 2: case 3: case 4: case 5: case 6: case 15: case 16: case 17: case 22: case 23:
-      return true;
-    default:
-      return false;
-  }
+  constexpr uint8_t kFramed[] = {1, 2, 3, 4, 5, 6, 15, 16, 17, 22, 23};
+  return std::find(std::begin(kFramed), std::end(kFramed), function) != std::end(kFramed);
 }
 
 modbus_t *create_context(const LinkSettings &settings) {
@@ -65,8 +61,7 @@ enum class ReadOutcome { kDone, kTimeout, kLost };
 
 // Reads exactly `length` bytes: the first within first_wait_ms, each further one within
 // next_wait_ms.
-ReadOutcome read_exactly(int fd, uint8_t *out, size_t length, int first_wait_ms,
-                         int next_wait_ms) {
+ReadOutcome read_exactly(int fd, uint8_t *out, size_t length, int first_wait_ms, int next_wait_ms) {
   size_t done = 0;
   int wait_ms = first_wait_ms;
   while (done < length) {
@@ -99,15 +94,15 @@ ModbusTransport::ModbusTransport(const LinkSettings &settings, const Clock &cloc
     : settings_(settings), clock_(clock) {
   context_ = create_context(settings_);
   if (context_ == nullptr) {
-    create_error_ = "cannot set up libmodbus for " + endpoint_text(settings_) + ": " +
-                    modbus_strerror(errno);
+    create_error_ =
+        "cannot set up libmodbus for " + endpoint_text(settings_) + ": " + modbus_strerror(errno);
     return;
   }
   modbus_set_error_recovery(context_, MODBUS_ERROR_RECOVERY_NONE);
   if (const auto *rtu = std::get_if<RtuSettings>(&settings_.transport)) {
     inter_frame_gap_ = inter_frame_gap(*rtu);
-    const int byte_timeout_ms = std::max<int>(kRtuMinByteTimeoutMs,
-                                              static_cast<int>(inter_frame_gap_.count() / 500));
+    const int byte_timeout_ms =
+        std::max<int>(kRtuMinByteTimeoutMs, static_cast<int>(inter_frame_gap_.count() / 500));
     modbus_set_byte_timeout(context_, 0, static_cast<uint32_t>(byte_timeout_ms) * 1000);
   }
 }
@@ -308,8 +303,8 @@ bool ModbusTransport::receive_raw_answer(const hearth_modbus_request &request, i
 bool ModbusTransport::receive_rtu_frame(int timeout_ms, std::vector<uint8_t> &adu,
                                         Attempt &attempt) {
   const int fd = modbus_get_socket(context_);
-  const int silence_ms = std::max<int>(kMinRawSilenceMs,
-                                       static_cast<int>(inter_frame_gap_.count() / 1000) + 1);
+  const int silence_ms =
+      std::max<int>(kMinRawSilenceMs, static_cast<int>(inter_frame_gap_.count() / 1000) + 1);
   int wait_ms = timeout_ms;
   uint8_t chunk[MODBUS_RTU_MAX_ADU_LENGTH];
   while (adu.size() <= MODBUS_RTU_MAX_ADU_LENGTH) {

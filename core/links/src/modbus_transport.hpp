@@ -2,13 +2,13 @@
 // One libmodbus context: opens the serial port or TCP connection and performs single attempts of
 // a transaction. No retries, no scheduling: ModbusLink does those. Not thread-safe; the link
 // holds its bus lock around every call.
-#include <hearth/core/clock.hpp>
-#include <hearth/links/link_settings.hpp>
 #include <hearth/plugin.h>
 #include <modbus/modbus.h>
 
 #include <chrono>
 #include <cstdint>
+#include <hearth/core/clock.hpp>
+#include <hearth/links/link_settings.hpp>
 #include <string>
 #include <vector>
 
@@ -26,11 +26,11 @@ enum class AttemptOutcome {
 struct Attempt {
   AttemptOutcome outcome = AttemptOutcome::kBadFrame;
   int32_t exception_code = 0;
-  std::vector<uint16_t> values;      // registers, or coils as 0/1
-  std::vector<uint8_t> answer_pdu;   // function code first; empty when no answer arrived
+  std::vector<uint16_t> values;     // registers, or coils as 0/1
+  std::vector<uint8_t> answer_pdu;  // function code first; empty when no answer arrived
   int64_t sent_mono_ns = 0;
-  int64_t received_mono_ns = 0;      // taken right after the answer's last byte was read
-  std::string error;                 // libmodbus' or our own description of a failure
+  int64_t received_mono_ns = 0;  // taken right after the answer's last byte was read
+  std::string error;             // libmodbus' or our own description of a failure
 };
 
 class ModbusTransport {

@@ -1,6 +1,5 @@
-#include <hearth/links/request_check.hpp>
-
 #include <algorithm>
+#include <hearth/links/request_check.hpp>
 #include <string>
 
 namespace hearth::links {
@@ -8,7 +7,8 @@ namespace {
 
 // Bytes that fit the frame budget at `baud`.
 int budget_bytes(int baud) {
-  return static_cast<int>(static_cast<int64_t>(baud) * kFrameBudgetMs / (1000 * kBudgetBitsPerByte));
+  return static_cast<int>(static_cast<int64_t>(baud) * kFrameBudgetMs /
+                          (1000 * kBudgetBitsPerByte));
 }
 
 int registers_in_budget(int baud, int frame_overhead_bytes, int protocol_max) {
@@ -23,9 +23,9 @@ int serial_baud(const LinkSettings &settings) {
 }
 
 std::string count_error(const hearth_modbus_request &request, uint32_t max, const char *why) {
-  return "function " + std::to_string(request.function) + " at " +
-         std::to_string(request.address) + ": count " + std::to_string(request.count) +
-         " is outside 1.." + std::to_string(max) + " (" + why + ")";
+  return "function " + std::to_string(request.function) + " at " + std::to_string(request.address) +
+         ": count " + std::to_string(request.count) + " is outside 1.." + std::to_string(max) +
+         " (" + why + ")";
 }
 
 std::string check_count(const hearth_modbus_request &request, int baud) {

@@ -1,6 +1,5 @@
-#include <hearth/links/request_queue.hpp>
-
 #include <algorithm>
+#include <hearth/links/request_queue.hpp>
 #include <limits>
 #include <tuple>
 
@@ -9,9 +8,8 @@ namespace {
 
 // Sort key: smaller goes first.
 auto wire_order_key(const QueuedRequest &entry) {
-  const int64_t deadline = entry.request.deadline_mono_ns > 0
-                               ? entry.request.deadline_mono_ns
-                               : std::numeric_limits<int64_t>::max();
+  const int64_t deadline = entry.request.deadline_mono_ns > 0 ? entry.request.deadline_mono_ns
+                                                              : std::numeric_limits<int64_t>::max();
   return std::make_tuple(entry.urgent ? 0 : 1, -entry.request.priority, deadline, entry.sequence);
 }
 

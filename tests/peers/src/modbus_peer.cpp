@@ -1,9 +1,8 @@
-#include <hearth/testing/modbus_peer.hpp>
-
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <hearth/testing/modbus_peer.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -29,7 +28,9 @@ bool starts_with(const std::string &line, std::string_view prefix) {
 
 }  // namespace
 
-std::string peers_directory() { return HEARTH_PEERS_DIR; }
+std::string peers_directory() {
+  return HEARTH_PEERS_DIR;
+}
 
 PtyPair::PtyPair() {
   std::string pattern = (std::filesystem::temp_directory_path() / "hearth-pty-XXXXXX").string();
@@ -39,8 +40,7 @@ PtyPair::PtyPair() {
   device_end_ = directory_ + "/device";
   // socat -d -d reports on stderr when both ptys exist and data flows.
   socat_ = std::make_unique<PeerProcess>(
-      std::vector<std::string>{"/usr/bin/socat", "-d", "-d",
-                               "pty,raw,echo=0,link=" + link_end_,
+      std::vector<std::string>{"/usr/bin/socat", "-d", "-d", "pty,raw,echo=0,link=" + link_end_,
                                "pty,raw,echo=0,link=" + device_end_},
       CapturedStream::kStderr);
   if (!socat_->wait_for_line("starting data transfer loop", kReadyTimeout)) {

@@ -1,5 +1,3 @@
-#include <hearth/testing/peer_process.hpp>
-
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -8,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <hearth/testing/peer_process.hpp>
 #include <stdexcept>
 
 namespace hearth::testing {
@@ -86,8 +85,7 @@ void PeerProcess::read_lines(int fd) {
 bool PeerProcess::wait_until(const std::function<bool(const std::vector<std::string> &)> &done,
                              std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout, [&] { return done(lines_) || closed_; }) &&
-         done(lines_);
+  return changed_.wait_for(lock, timeout, [&] { return done(lines_) || closed_; }) && done(lines_);
 }
 
 std::optional<std::string> PeerProcess::wait_for_line(std::string_view needle,

@@ -1,11 +1,11 @@
 #pragma once
 // Requests, completion recorders and timing helpers shared by the link tests.
-#include <hearth/links/modbus_link.hpp>
 #include <hearth/plugin.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <hearth/links/modbus_link.hpp>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -46,8 +46,8 @@ inline hearth_modbus_request write_multiple(int unit, uint32_t address,
 }
 
 inline hearth_modbus_request raw_request(int unit, const std::vector<uint8_t> &pdu) {
-  auto request = make_request(HEARTH_MODBUS_RAW, unit, 0, static_cast<uint32_t>(pdu.size()),
-                              HEARTH_PRIO_POLL);
+  auto request =
+      make_request(HEARTH_MODBUS_RAW, unit, 0, static_cast<uint32_t>(pdu.size()), HEARTH_PRIO_POLL);
   for (size_t i = 0; i < pdu.size(); ++i) request.raw_pdu[i] = pdu[i];
   return request;
 }

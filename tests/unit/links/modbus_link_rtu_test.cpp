@@ -1,10 +1,9 @@
 // ModbusLink against a real pymodbus slave over RTU on a socat pty pair.
-#include <hearth/links/modbus_link.hpp>
-#include <hearth/testing/modbus_peer.hpp>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <hearth/links/modbus_link.hpp>
+#include <hearth/testing/modbus_peer.hpp>
 #include <map>
 #include <thread>
 

@@ -1,9 +1,8 @@
 // ModbusLink against a real pymodbus slave over TCP on 127.0.0.1.
-#include <hearth/links/modbus_link.hpp>
-#include <hearth/testing/modbus_peer.hpp>
-
 #include <gtest/gtest.h>
 
+#include <hearth/links/modbus_link.hpp>
+#include <hearth/testing/modbus_peer.hpp>
 #include <thread>
 
 #include "link_test_support.hpp"
@@ -93,10 +92,14 @@ TEST_F(TcpLinkTest, QueuedFramesGoOutByPriorityAfterTheFrameInFlight) {
   CompletionLog log;
   link_->submit(read_holding(1, 0, 1), log.record("in flight"));
   ASSERT_TRUE(peer_->wait_for_requests(1, 5s));
+  // Nothing blocks the caller of submit() while a frame is in flight.
+  const auto before = std::chrono::steady_clock::now();
   link_->submit(read_holding(2, 1, 1, HEARTH_PRIO_POLL), log.record("poll"));
   link_->submit(read_holding(2, 2, 1, HEARTH_PRIO_METER), log.record("meter"));
   link_->submit(read_holding(2, 3, 1, HEARTH_PRIO_SAFETY), log.record("safety"));
   link_->submit(read_holding(2, 4, 1, HEARTH_PRIO_CONTROL), log.record("control"));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 100ms);
+  EXPECT_TRUE(log.entries().empty());
   ASSERT_TRUE(log.wait_for(5));
   EXPECT_EQ(log.tags(),
             (std::vector<std::string>{"in flight", "safety", "control", "meter", "poll"}));
@@ -157,7 +160,8 @@ TEST_F(TcpLinkTest, ControlWriteQueuedBehindTwentyPollsGoesOutNext) {
   link_->submit(read_holding(1, 0, 1), log.record("poll 0"));
   ASSERT_TRUE(peer_->wait_for_requests(1, 5s));
   for (int i = 1; i < 20; ++i) {
-    link_->submit(read_holding(3, static_cast<uint32_t>(i), 1), log.record("poll " + std::to_string(i)));
+    link_->submit(read_holding(3, static_cast<uint32_t>(i), 1),
+                  log.record("poll " + std::to_string(i)));
   }
   link_->submit(write_single(2, 40125, 500), log.record("control"));
   ASSERT_TRUE(log.wait_for(21));

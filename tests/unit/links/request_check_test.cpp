@@ -1,8 +1,8 @@
 // Validation of requests and the read-block cap by baud rate.
+#include <gtest/gtest.h>
+
 #include <hearth/links/modbus_link.hpp>
 #include <hearth/links/request_check.hpp>
-
-#include <gtest/gtest.h>
 
 #include "link_test_support.hpp"
 
@@ -46,10 +46,10 @@ TEST(RequestCheck, RefusesBadFunctionUnitPriorityAndRange) {
   EXPECT_NE(check_request(read_holding(1, 0, 1, 4), tcp), "");
   EXPECT_NE(check_request(read_holding(1, 0, 0), tcp), "");
   EXPECT_NE(check_request(read_holding(1, 65530, 10), tcp), "");
-  EXPECT_NE(check_request(make_request(HEARTH_MODBUS_WRITE_SINGLE_REGISTER, 1, 0, 2,
-                                       HEARTH_PRIO_CONTROL),
-                          tcp),
-            "");
+  EXPECT_NE(
+      check_request(make_request(HEARTH_MODBUS_WRITE_SINGLE_REGISTER, 1, 0, 2, HEARTH_PRIO_CONTROL),
+                    tcp),
+      "");
   // Unit 0 is the device itself over TCP, but the unanswered broadcast on a serial line.
   EXPECT_EQ(check_request(read_holding(0, 0, 1), tcp), "");
   EXPECT_NE(check_request(read_holding(0, 0, 1), rtu_link("/dev/null")), "");

@@ -1,7 +1,7 @@
 // The wire order of queued requests and the coalescing of writes, without a bus.
-#include <hearth/links/request_queue.hpp>
-
 #include <gtest/gtest.h>
+
+#include <hearth/links/request_queue.hpp>
 
 #include "link_test_support.hpp"
 

@@ -2,15 +2,15 @@
 // A host-owned Modbus link: one RS485 port or one TCP endpoint, one thread, one connection.
 // Plugins' transactions are queued here and go on the wire one at a time in priority order
 // (architecture.md, "Process and threads" and "The scheduler bus").
-#include <hearth/core/clock.hpp>
-#include <hearth/links/link_result.hpp>
-#include <hearth/links/link_settings.hpp>
-#include <hearth/links/request_queue.hpp>
 #include <hearth/plugin.h>
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <hearth/core/clock.hpp>
+#include <hearth/links/link_result.hpp>
+#include <hearth/links/link_settings.hpp>
+#include <hearth/links/request_queue.hpp>
 #include <memory>
 #include <mutex>
 #include <string>

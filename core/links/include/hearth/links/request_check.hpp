@@ -1,8 +1,8 @@
 #pragma once
 // Which requests a link accepts, and how long a block may be at a given baud rate.
-#include <hearth/links/link_settings.hpp>
 #include <hearth/plugin.h>
 
+#include <hearth/links/link_settings.hpp>
 #include <string>
 
 namespace hearth::links {

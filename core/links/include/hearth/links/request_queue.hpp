@@ -3,10 +3,10 @@
 // scheduler bus"): highest priority first (SAFETY > CONTROL > METER > POLL), within a priority the
 // earliest deadline, then the oldest. A request without a deadline comes after those with one.
 // Not thread-safe: the link guards it.
-#include <hearth/links/link_result.hpp>
 #include <hearth/plugin.h>
 
 #include <cstdint>
+#include <hearth/links/link_result.hpp>
 #include <optional>
 #include <vector>
 

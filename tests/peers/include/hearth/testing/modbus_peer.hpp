@@ -2,9 +2,8 @@
 // The Modbus slave of tests/peers/modbus_server.py (pymodbus) as a C++ object, and the socat pty
 // pair that stands in for an RS485 line. Both start in the constructor and are ready when it
 // returns (they wait for the peer's "ready" line, not for a sleep); both stop in the destructor.
-#include <hearth/testing/peer_process.hpp>
-
 #include <cstdint>
+#include <hearth/testing/peer_process.hpp>
 #include <memory>
 #include <string>
 #include <vector>
