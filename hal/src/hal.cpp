@@ -84,6 +84,15 @@ std::vector<std::string> validate_hal_settings(const HalSettings &settings) {
   check_channel_names(settings.digital_inputs, "DI", kMaxDigitalInputs, "digital inputs", problems);
   check_channel_names(settings.digital_outputs, "DO", kMaxDigitalOutputs, "digital outputs",
                       problems);
+  if (settings.backend == HalBackend::kLinux) {
+    for (const auto *lines : {&settings.digital_inputs, &settings.digital_outputs}) {
+      for (const auto &line : *lines) {
+        if (line.gpio_line.empty()) {
+          problems.push_back(line.name + ": the linux backend needs its GPIO line name");
+        }
+      }
+    }
+  }
   std::set<std::string> ports;
   for (const auto &port : settings.serial_ports) {
     if (port.name.empty() || port.device_path.empty()) {

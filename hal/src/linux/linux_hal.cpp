@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "../backends.hpp"
 
@@ -142,14 +143,52 @@ std::unique_ptr<InputLine> make_input(const LineConfig &, const HalSettings &, h
 
 #endif
 
+// An LED the board does not have: the level is kept so the core reads back what it set.
+class AbsentOutputLine final : public OutputLine {
+ public:
+  explicit AbsentOutputLine(std::string name) : name_(std::move(name)) {}
+  const std::string &name() const override { return name_; }
+  void set(bool level) override { level_ = level; }
+  bool level() const override { return level_; }
+
+ private:
+  std::string name_;
+  bool level_ = false;
+};
+
+// A button the board does not have: never pressed, nothing to watch.
+class AbsentInputLine final : public InputLine {
+ public:
+  explicit AbsentInputLine(std::string name) : name_(std::move(name)) {}
+  const std::string &name() const override { return name_; }
+  bool level() const override { return false; }
+  std::vector<LineEdge> read_edges() override { return {}; }
+  int event_fd() const override { return -1; }
+
+ private:
+  std::string name_;
+};
+
+std::unique_ptr<OutputLine> make_led(const LineConfig &config, const HalSettings &settings,
+                                     hearth::Clock &clock) {
+  if (config.gpio_line.empty()) return std::make_unique<AbsentOutputLine>(config.name);
+  return make_output(config, settings, clock);
+}
+
+std::unique_ptr<InputLine> make_button(const LineConfig &config, const HalSettings &settings,
+                                       hearth::Clock &clock) {
+  if (config.gpio_line.empty()) return std::make_unique<AbsentInputLine>(config.name);
+  return make_input(config, settings, clock);
+}
+
 class LinuxHal final : public Hal {
  public:
   explicit LinuxHal(const HalSettings &settings)
       : Hal(HalBackend::kLinux, clock_of(settings), settings.serial_ports) {
     for (const auto &led : settings.leds) {
-      leds_[static_cast<int>(led_id_of(led.name))] = make_output(led, settings, *clock_);
+      leds_[static_cast<int>(led_id_of(led.name))] = make_led(led, settings, *clock_);
     }
-    button_ = make_input(settings.button, settings, *clock_);
+    button_ = make_button(settings.button, settings, *clock_);
     for (const auto &input : settings.digital_inputs) {
       inputs_.push_back(make_input(input, settings, *clock_));
     }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <hearth/hal/hal.hpp>
 #include <hearth/hal/linux_iio.hpp>
 
 namespace hearth::hal {
@@ -105,6 +106,23 @@ TEST_F(IioCtInputTest, SetsTheBufferUpAndDeliversScaledTimestampedBlocks) {
 
   ct.reset();
   EXPECT_EQ(get(device_ / "buffer" / "enable"), "0");
+}
+
+TEST_F(IioCtInputTest, TheLinuxBackendOpensItFromTheSettings) {
+  HalSettings settings;
+  settings.backend = HalBackend::kLinux;
+  settings.clock = &clock_;
+  for (auto &led : settings.leds) led.gpio_line.clear();
+  settings.button.gpio_line.clear();
+  settings.digital_inputs.clear();
+  settings.digital_outputs.clear();
+  settings.ct = settings_;
+  auto hal = make_hal(settings);
+  ASSERT_NE(hal->ct(), nullptr);
+  EXPECT_EQ(hal->ct()->channel_count(), 1u);
+  EXPECT_GE(hal->ct()->event_fd(), 0);
+  EXPECT_EQ(get(device_ / "buffer" / "enable"), "1");
+  EXPECT_TRUE(hal->ct()->read_blocks().empty());  // no writer yet: nothing, and no blocking
 }
 
 TEST_F(IioCtInputTest, NamesTheDevicesItFoundWhenTheNameIsWrong) {

@@ -4,6 +4,7 @@
 // 3 CT channels; emma-functions.md "Ports"); a board with more DIs lists up to 4.
 #include <cstdint>
 #include <hearth/core/clock.hpp>
+#include <hearth/hal/ct.hpp>
 #include <hearth/hal/serial.hpp>
 #include <string>
 #include <vector>
@@ -17,7 +18,9 @@ HalBackend parse_hal_backend(const std::string &text);
 const char *to_string(HalBackend backend);
 
 // One LED, DI, DO or the button. `gpio_line` is the GPIO line name the board's device tree
-// gives it (found with gpiod_line_find); the sim backend ignores it.
+// gives it (found with gpiod_line_find); the sim backend ignores it. On the linux backend an
+// LED or the button with an empty `gpio_line` is absent from the board: LED writes go nowhere
+// and the button never changes. A listed DI or DO needs its line.
 struct LineConfig {
   std::string name{};       // "run", "DI1", "DO2", "RST"
   std::string gpio_line{};  // e.g. "LED_RUN", "DI_1"
@@ -54,9 +57,7 @@ struct HalSettings {
   std::vector<LineConfig> digital_outputs{{"DO1", "DO_1"}, {"DO2", "DO_2"}};
   std::vector<SerialPortConfig> serial_ports{};
   CtSettings ct{};
-  uint32_t sim_ct_channels = kSimCtChannels;  // CT channels the sim backend offers
-
-  static constexpr uint32_t kSimCtChannels = 3;
+  uint32_t sim_ct_channels = kCtChannelCount;  // CT channels the sim backend offers
 };
 
 // Problems with the settings, one readable sentence each (empty = fine): unknown or duplicate
