@@ -81,7 +81,7 @@ class RippleControl {
   // in the order of settings.inputs). Throws std::invalid_argument for a wrong count.
   void start(const std::vector<bool> &levels, int64_t now_mono_ns);
   // A raw change of one input, by index or by YAML name. Returns false (and counts it) for an
-  // unknown input; changes before start() are kept as the initial levels.
+  // unknown input. Before start() a change is only stored; start() sets every level anew.
   bool on_input(std::size_t index, bool level, int64_t at_mono_ns);
   bool on_input(std::string_view name, bool level, int64_t at_mono_ns);
   // Settles a pending pattern; call it when the timer for next_deadline_mono_ns() fires.
