@@ -4,6 +4,7 @@
 #include <hearth/hal/reset_button.hpp>
 #include <hearth/hal/sim.hpp>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 namespace hearth::hal {
@@ -38,32 +39,49 @@ struct HoldCase {
   std::optional<ButtonAction> action;
 };
 
-class HoldBoundaries : public ResetButtonTest, public ::testing::WithParamInterface<HoldCase> {};
+// Each boundary hold, once with clean contacts and once with 8 ms of chatter at both ends.
+class HoldBoundaries : public ResetButtonTest,
+                       public ::testing::WithParamInterface<std::tuple<HoldCase, bool>> {
+ protected:
+  void hold_with_bounce(int64_t held_ns) {
+    for (int64_t t : {0, 3, 5}) button_.on_edge(t != 3, kT0 + t * kMs);  // down, up, down
+    const int64_t release = kT0 + held_ns;
+    for (int64_t t : {0, 2, 8}) button_.on_edge(t == 2, release + t * kMs);  // up, down, up
+    button_.update(release + 8 * kMs + 50 * kMs);
+  }
+};
 
 TEST_P(HoldBoundaries, ClassifyAsTheReferenceProduct) {
-  hold_for(GetParam().held_ns);
-  if (GetParam().action) {
+  const auto [hold, bouncy] = GetParam();
+  if (bouncy) {
+    hold_with_bounce(hold.held_ns);
+  } else {
+    hold_for(hold.held_ns);
+  }
+  if (hold.action) {
     ASSERT_EQ(events_.size(), 1u);
-    EXPECT_EQ(events_[0].action, *GetParam().action);
-    EXPECT_EQ(events_[0].held_ns, GetParam().held_ns);
+    EXPECT_EQ(events_[0].action, *hold.action);
+    EXPECT_EQ(events_[0].held_ns, hold.held_ns);
     EXPECT_EQ(events_[0].pressed_mono_ns, kT0);
-    EXPECT_EQ(events_[0].released_mono_ns, kT0 + GetParam().held_ns);
+    EXPECT_EQ(events_[0].released_mono_ns, kT0 + hold.held_ns);
   } else {
     EXPECT_TRUE(events_.empty());
     EXPECT_EQ(button_.ignored_holds(), 1u);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(ResetButton, HoldBoundaries,
-                         ::testing::Values(HoldCase{990 * kMs, std::nullopt},
-                                           HoldCase{1000 * kMs, ButtonAction::kWakeAccessPoint},
-                                           HoldCase{3000 * kMs, ButtonAction::kWakeAccessPoint},
-                                           HoldCase{3010 * kMs, std::nullopt},
-                                           HoldCase{9990 * kMs, std::nullopt},
-                                           HoldCase{10 * kS, ButtonAction::kResetPasswords},
-                                           HoldCase{60 * kS, ButtonAction::kResetPasswords},
-                                           HoldCase{60'010 * kMs, ButtonAction::kFactoryReset},
-                                           HoldCase{600 * kS, ButtonAction::kFactoryReset}));
+INSTANTIATE_TEST_SUITE_P(
+    ResetButton, HoldBoundaries,
+    ::testing::Combine(::testing::Values(HoldCase{990 * kMs, std::nullopt},
+                                         HoldCase{1000 * kMs, ButtonAction::kWakeAccessPoint},
+                                         HoldCase{3000 * kMs, ButtonAction::kWakeAccessPoint},
+                                         HoldCase{3010 * kMs, std::nullopt},
+                                         HoldCase{9990 * kMs, std::nullopt},
+                                         HoldCase{10 * kS, ButtonAction::kResetPasswords},
+                                         HoldCase{60 * kS, ButtonAction::kResetPasswords},
+                                         HoldCase{60'010 * kMs, ButtonAction::kFactoryReset},
+                                         HoldCase{600 * kS, ButtonAction::kFactoryReset}),
+                       ::testing::Bool()));
 
 TEST_F(ResetButtonTest, ClassifyBoundariesToTheNanosecond) {
   EXPECT_EQ(classify_button_hold(1 * kS - 1), std::nullopt);
