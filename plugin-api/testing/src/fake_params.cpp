@@ -29,22 +29,32 @@ std::optional<double> parse_double(const std::string &s) {
   return v;
 }
 
+// YAML 1.1 booleans, as yaml-cpp (and so hearthd) reads them.
 std::optional<bool> parse_bool(const std::string &s) {
-  if (s == "true") return true;
-  if (s == "false") return false;
+  static const char *const kTrue[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
+  static const char *const kFalse[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+  for (const char *t : kTrue)
+    if (s == t) return true;
+  for (const char *f : kFalse)
+    if (s == f) return false;
   return std::nullopt;
 }
 
-// "250ms", "1.5s", "10min", "2h" -> milliseconds (plugin.h, HEARTH_PARAM_DURATION).
+// "250ms", "1.5s", "10min", "2h" -> milliseconds (plugin.h, HEARTH_PARAM_DURATION). As hearthd:
+// an unsigned decimal and a unit, and a whole number of milliseconds.
 std::optional<int64_t> parse_duration_ms(const std::string &s) {
   static const std::pair<const char *, double> kUnits[] = {
       {"ms", 1.0}, {"min", 60'000.0}, {"s", 1000.0}, {"h", 3'600'000.0}};
   for (const auto &[suffix, ms_per_unit] : kUnits) {
     const size_t n = std::strlen(suffix);
     if (s.size() <= n || s.compare(s.size() - n, n, suffix) != 0) continue;
-    auto number = parse_double(s.substr(0, s.size() - n));
-    if (!number || *number < 0) return std::nullopt;
-    return static_cast<int64_t>(std::llround(*number * ms_per_unit));
+    const std::string digits = s.substr(0, s.size() - n);
+    if (digits.find_first_not_of("0123456789.") != std::string::npos) return std::nullopt;
+    auto number = parse_double(digits);
+    if (!number) return std::nullopt;
+    const double ms = *number * ms_per_unit;
+    if (std::abs(ms - std::round(ms)) > 1e-6) return std::nullopt;
+    return static_cast<int64_t>(std::llround(ms));
   }
   return std::nullopt;
 }
@@ -111,8 +121,10 @@ std::string check_value(const hearth_param_desc &p, const ParamValue &v) {
   return "";
 }
 
+// The text param_* serve: durations in ms, booleans as true/false.
 std::string served_text(const hearth_param_desc &p, const ParamValue &v) {
   if (p.type == HEARTH_PARAM_DURATION) return std::to_string(*parse_duration_ms(v.text));
+  if (p.type == HEARTH_PARAM_BOOL) return *parse_bool(v.text) ? "true" : "false";
   return v.text;
 }
 
