@@ -14,7 +14,8 @@ struct DurationUnit {
 };
 
 // Longest suffix first where one ends another ("ms" before "s").
-constexpr std::array<DurationUnit, 4> kUnits{{{"min", 60'000}, {"ms", 1}, {"h", 3'600'000}, {"s", 1'000}}};
+constexpr std::array<DurationUnit, 4> kUnits{
+    {{"min", 60'000}, {"ms", 1}, {"h", 3'600'000}, {"s", 1'000}}};
 constexpr double kMaxMs = 100.0 * 365 * 24 * 3'600'000;
 
 // A plain decimal number: digits, optionally a point and more digits (no sign, no exponent).

@@ -1,11 +1,11 @@
 // energy: the energy manager's settings. Grid-safety values (limits, fail-safe, ripple control)
 // are checked strictly; TOU windows are left to the energy manager for now.
+// The checked node is handed on with the defaults written in.
 #include <algorithm>
 #include <cstdio>
-#include <span>
 
-#include "hal_grants.hpp"
 #include "param_builder.hpp"
+#include "ripple_control.hpp"
 #include "sections.hpp"
 #include "suggest.hpp"
 #include "table.hpp"
@@ -34,38 +34,11 @@ constexpr hearth_param_desc kFailSafeTable[] = {
     Param(HEARTH_PARAM_DOUBLE, "pv_limit_w").at_least(0).fallback("0").unit("W"),
 };
 
-// Up to four receiver contacts on DI1..DI4 (protocols.md §10); an unmatched pattern keeps the last
-// valid level and raises an alarm unless the installer chooses the fail-safe level.
-constexpr hearth_param_desc kRippleTable[] = {
-    Param(HEARTH_PARAM_LIST, "inputs").required().range(1, 4),
-    Param(HEARTH_PARAM_ENUM, "undefined")
-        .choices("keep-last-and-alarm|fail-safe")
-        .fallback("keep-last-and-alarm"),
-    // §10 recommends 1-2 s of stable contacts before acting.
-    Param(HEARTH_PARAM_DURATION, "debounce").range(0, 10'000).fallback("1s"),
-    // The level at start-up and under the fail-safe policy (hal/ripple_control.hpp).
-    Param(HEARTH_PARAM_DOUBLE, "fail_safe_pct").range(0, 100).fallback("0").unit("%"),
-};
-constexpr std::string_view kRippleNested[] = {"levels"};
-
-constexpr hearth_param_desc kLevelPercent = Param(HEARTH_PARAM_DOUBLE, "level").range(0, 100).unit("%");
-
 constexpr std::string_view kBatterySuffix = "/battery";
 
-// Writes the table's defaults, as YAML text like the integrator's own values ("1s"), into the
-// node the energy manager reads.
-void fill_defaults(YAML::Node target, std::span<const hearth_param_desc> table) {
-  if (!target.IsMap()) return;  // mistyped: already reported
-  for (const auto &desc : table) {
-    if (desc.default_value == nullptr) continue;
-    if (!target[desc.name].IsDefined() || target[desc.name].IsNull()) {
-      target[desc.name] = std::string(desc.default_value);
-    }
-  }
-}
-
 bool valid_clock_time(int hours, int minutes) {
-  return minutes >= 0 && minutes < 60 && hours >= 0 && (hours < 24 || (hours == 24 && minutes == 0));
+  return minutes >= 0 && minutes < 60 && hours >= 0 &&
+         (hours < 24 || (hours == 24 && minutes == 0));
 }
 
 // "HH:MM-HH:MM" in the site's time zone; a window may pass midnight (22:00-06:00).
@@ -73,7 +46,8 @@ bool is_time_window(const std::string &text) {
   int start_h = 0, start_m = 0, end_h = 0, end_m = 0;
   char tail = 0;
   if (text.size() != 11 || text[2] != ':' || text[5] != '-' || text[8] != ':') return false;
-  if (std::sscanf(text.c_str(), "%2d:%2d-%2d:%2d%c", &start_h, &start_m, &end_h, &end_m, &tail) != 4) {
+  if (std::sscanf(text.c_str(), "%2d:%2d-%2d:%2d%c", &start_h, &start_m, &end_h, &end_m, &tail) !=
+      4) {
     return false;
   }
   const bool digits = std::all_of(text.begin(), text.end(), [](char c) {
@@ -100,7 +74,7 @@ class EnergyChecker {
     }
     check_fail_safe(energy);
     if (auto it = nested.find("ripple_control"); it != nested.end()) {
-      check_ripple_control(it->second.value);
+      check_ripple_control(it->second.value, config_.site.pv_installed_wp, errors_);
     }
     return with_defaults(energy);
   }
@@ -112,13 +86,11 @@ class EnergyChecker {
     if (values.contains("feed_in_limit_w")) {
       add_error(errors_, pct.mark, pct.path, "set feed_in_limit_w or feed_in_limit_pct, not both");
     }
-    require_pv_installed(pct, "is a percentage of site.pv_installed_wp, which is not set");
-  }
-
-  // Percentages of the site's PV are of the DC peak power (architecture.md, the device list).
-  void require_pv_installed(const Located &where, const std::string &rule) {
-    if (config_.site.pv_installed_wp > 0) return;
-    add_error(errors_, where.mark, where.path, rule);
+    // Percentages of the site's PV are of the DC peak power (architecture.md, the device list).
+    if (config_.site.pv_installed_wp <= 0) {
+      add_error(errors_, pct.mark, pct.path,
+                "is a percentage of site.pv_installed_wp, which is not set");
+    }
   }
 
   void check_import_limit(const Located &import_limit) {
@@ -141,7 +113,8 @@ class EnergyChecker {
     std::vector<std::string> seen;
     for (const auto &item : items_of(priority)) {
       if (!item.node.IsScalar()) {
-        add_error(errors_, item.mark, item.path, "expected a device id, got " + describe(item.node));
+        add_error(errors_, item.mark, item.path,
+                  "expected a device id, got " + describe(item.node));
         continue;
       }
       const std::string name = item.node.Scalar();
@@ -171,7 +144,7 @@ class EnergyChecker {
       result["fail_safe"] = YAML::Node(YAML::NodeType::Map);  // its defaults apply without it
     }
     fill_defaults(result["fail_safe"], kFailSafeTable);
-    if (result["ripple_control"].IsMap()) fill_defaults(result["ripple_control"], kRippleTable);
+    fill_ripple_control_defaults(result["ripple_control"]);
     return result;
   }
 
@@ -181,66 +154,6 @@ class EnergyChecker {
     if (fail_safe.node.IsNull()) fail_safe.mark = energy.mark;
     Values values;
     check_table(fail_safe, kFailSafeTable, {}, values, errors_);
-  }
-
-  void check_ripple_control(const Located &ripple) {
-    Values values;
-    auto nested = check_table(ripple, kRippleTable, kRippleNested, values, errors_);
-    if (!ripple.node.IsMap()) return;
-    require_pv_installed(ripple, "ripple control levels are percentages of site.pv_installed_wp, which is not set");
-    size_t input_count = 0;
-    if (const auto *inputs = list_of(values, "inputs")) {
-      input_count = check_ripple_inputs(child(ripple, "inputs"), *inputs) ? inputs->size() : 0;
-    }
-    auto levels = nested.find("levels");
-    if (levels == nested.end()) {
-      add_error(errors_, ripple.mark, ripple.path,
-                "ripple control needs a levels table from the grid operator's wiring; there is "
-                "no default");
-      return;
-    }
-    check_ripple_levels(levels->second.value, input_count);
-  }
-
-  bool check_ripple_inputs(const Located &where, const std::vector<std::string> &inputs) {
-    bool ok = true;
-    const auto items = items_of(where);
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (!is_channel("di", inputs[i])) {
-        add_error(errors_, items[i].mark, items[i].path,
-                  "'" + inputs[i] + "' is not a DI channel; the box has " +
-                      join(channel_names("di"), ", "));
-        ok = false;
-      } else if (std::find(inputs.begin(), inputs.begin() + i, inputs[i]) != inputs.begin() + i) {
-        add_error(errors_, items[i].mark, items[i].path, inputs[i] + " is listed twice");
-        ok = false;
-      }
-    }
-    return ok;
-  }
-
-  // Each key is a pattern of the inputs in the order listed ('1' = contact closed), each value
-  // the percentage of pv_installed_wp the site may feed in (protocols.md §10).
-  void check_ripple_levels(const Located &levels, size_t input_count) {
-    if (!expect_map(levels, errors_)) return;
-    const auto entries = entries_of(levels, errors_);
-    if (entries.empty() && levels.node.size() == 0) {
-      add_error(errors_, levels.mark, levels.path, "the levels table is empty");
-      return;
-    }
-    for (const auto &entry : entries) {
-      const std::string &pattern = entry.key;
-      if (pattern.find_first_not_of("01") != std::string::npos) {
-        add_error(errors_, entry.key_mark, levels.path,
-                  "pattern '" + pattern + "' may contain only 0 and 1");
-      } else if (input_count > 0 && pattern.size() != input_count) {
-        add_error(errors_, entry.key_mark, levels.path,
-                  "pattern '" + pattern + "' has length " + std::to_string(pattern.size()) +
-                      "; it needs one digit per input (" + std::to_string(input_count) + ")");
-      }
-      Values percent;
-      check_value(entry.value, kLevelPercent, percent, errors_);
-    }
   }
 
   const Config &config_;

@@ -41,7 +41,8 @@ std::vector<std::string> kind_keys() {
 std::vector<std::string> channel_names(std::string_view kind_key) {
   std::vector<std::string> names;
   if (const auto *kind = kind_of(kind_key)) {
-    for (int i = 1; i <= kind->count; ++i) names.push_back(std::string(kind->prefix) + std::to_string(i));
+    for (int i = 1; i <= kind->count; ++i)
+      names.push_back(std::string(kind->prefix) + std::to_string(i));
   }
   return names;
 }
@@ -68,8 +69,8 @@ std::map<std::string, std::vector<std::string>> HalGrants::check(const Located &
       const std::string name = item.node.IsScalar() ? item.node.Scalar() : describe(item.node);
       if (!is_channel(kind->key, name)) {
         add_error(errors, item.mark, entry.value.path,
-                  "'" + name + "' is not a " + std::string(kind->prefix) + " channel; the box has " +
-                      join(channel_names(kind->key), ", "));
+                  "'" + name + "' is not a " + std::string(kind->prefix) +
+                      " channel; the box has " + join(channel_names(kind->key), ", "));
         continue;
       }
       if (std::find(granted.begin(), granted.end(), name) != granted.end()) {

@@ -65,7 +65,8 @@ void check_paths(const Sources &sources, Config &config, std::vector<Error> &err
     if (where.node.IsScalar() && !where.node.Scalar().empty()) {
       config.state_dir = resolve(where.node.Scalar(), where.file);
     } else {
-      add_error(errors, where.mark, where.path, "expected a directory, got " + describe(where.node));
+      add_error(errors, where.mark, where.path,
+                "expected a directory, got " + describe(where.node));
     }
   }
   if (const Entry *plugin_path = sources.section("plugin_path")) {

@@ -7,7 +7,8 @@
 namespace hearth::config::detail {
 namespace {
 
-constexpr hearth_param_desc kLinkType = Param(HEARTH_PARAM_ENUM, "type").required().choices("rtu|tcp");
+constexpr hearth_param_desc kLinkType =
+    Param(HEARTH_PARAM_ENUM, "type").required().choices("rtu|tcp");
 constexpr hearth_param_desc kRetries = Param(HEARTH_PARAM_INT, "retries").range(0, 5).fallback("1");
 
 // The RS485 ports run at 9600, 19200 or 115200 bit/s (emma-functions.md, "Ports"). RTU answers

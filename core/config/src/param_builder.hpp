@@ -13,7 +13,9 @@ class Param {
     desc_.type = type;
     desc_.name = name;
   }
-  constexpr Param required() const { return with([](auto &d) { d.flags |= HEARTH_PARAM_REQUIRED; }); }
+  constexpr Param required() const {
+    return with([](auto &d) { d.flags |= HEARTH_PARAM_REQUIRED; });
+  }
   constexpr Param at_least(double min) const {
     return with([min](auto &d) {
       d.flags |= HEARTH_PARAM_HAS_MIN;
@@ -33,7 +35,9 @@ class Param {
   constexpr Param choices(const char *choices) const {
     return with([choices](auto &d) { d.choices = choices; });
   }
-  constexpr Param unit(const char *unit) const { return with([unit](auto &d) { d.unit = unit; }); }
+  constexpr Param unit(const char *unit) const {
+    return with([unit](auto &d) { d.unit = unit; });
+  }
 
   constexpr operator hearth_param_desc() const { return desc_; }  // NOLINT: a builder
 

@@ -11,7 +11,9 @@ constexpr std::string_view kZoneInfoDir = "/usr/share/zoneinfo";
 
 constexpr hearth_param_desc kSiteTable[] = {
     Param(HEARTH_PARAM_STRING, "name").required(),
-    Param(HEARTH_PARAM_ENUM, "grid").required().choices("single-phase|three-phase-3w|three-phase-4w"),
+    Param(HEARTH_PARAM_ENUM, "grid")
+        .required()
+        .choices("single-phase|three-phase-3w|three-phase-4w"),
     // From the smallest house fuse to what external CTs (N × 50 A primary) measure.
     Param(HEARTH_PARAM_DOUBLE, "fuse_a").required().range(6, 1000).unit("A"),
     Param(HEARTH_PARAM_DOUBLE, "pv_installed_wp").range(0, 1'000'000).fallback("0").unit("Wp"),
@@ -47,10 +49,9 @@ void check_location(const Entry *location, const Located &site, SiteConfig &conf
   config.timezone = string_or(values, "timezone", "");
   if (values.contains("timezone") && !is_known_zone(config.timezone)) {
     const YAML::Node zone = location->value.node["timezone"];
-    add_error(errors, mark_of(zone, location->value.file),
-              join_path(location->value.path, "timezone"),
-              "unknown time zone '" + config.timezone + "' (not in " + std::string(kZoneInfoDir) +
-                  ")");
+    add_error(
+        errors, mark_of(zone, location->value.file), join_path(location->value.path, "timezone"),
+        "unknown time zone '" + config.timezone + "' (not in " + std::string(kZoneInfoDir) + ")");
   }
 }
 

@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 
 constexpr std::array<std::string_view, 5> kSingleSections{"site", "hal", "energy", "state_dir",
                                                           "plugin_path"};
-const std::vector<std::string> kTopLevelKeys{"site",     "hal",      "links",     "devices",
-                                             "energy",   "includes", "state_dir", "plugin_path"};
+const std::vector<std::string> kTopLevelKeys{"site",   "hal",      "links",     "devices",
+                                             "energy", "includes", "state_dir", "plugin_path"};
 
 // A file on the include chain: its name as shown, and its identity on disk.
 struct Visit {
@@ -129,8 +129,9 @@ class SourceReader {
   void gather_single(const Entry &entry) {
     auto [first, inserted] = sources_.sections.emplace(entry.key, entry);
     if (!inserted) {
-      add_error(errors_, entry.key_mark, entry.key,
-                "defined a second time; the first definition is at " + place(first->second.key_mark));
+      add_error(
+          errors_, entry.key_mark, entry.key,
+          "defined a second time; the first definition is at " + place(first->second.key_mark));
     }
   }
 

@@ -16,10 +16,10 @@ struct Sources {
   std::vector<std::string> files;  // in the order read: the top file first
   // Sections that may appear once across all files: site, hal, energy, state_dir, plugin_path.
   std::map<std::string, Entry> sections;
-  std::vector<Entry> links;       // every link, across files; names are unique
-  std::vector<Located> devices;   // every device entry, in file order
-  bool unreadable = false;        // a file could not be read or parsed: the rest is not trustworthy
-  Mark top;                       // the top file's beginning, for what is missing altogether
+  std::vector<Entry> links;      // every link, across files; names are unique
+  std::vector<Located> devices;  // every device entry, in file order
+  bool unreadable = false;       // a file could not be read or parsed: the rest is not trustworthy
+  Mark top;                      // the top file's beginning, for what is missing altogether
 
   const Entry *section(const std::string &name) const;
 };

@@ -6,7 +6,9 @@
 namespace hearth::config::detail {
 namespace {
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 
 // Levenshtein distance, case-insensitive.
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -62,7 +64,8 @@ std::string join(const std::vector<std::string> &items, std::string_view separat
 std::string unknown_name_rule(std::string_view what, std::string_view name,
                               const std::vector<std::string> &candidates) {
   std::string rule = "unknown " + std::string(what) + " '" + std::string(name) + "'";
-  if (auto match = closest_match(name, candidates)) return rule + "; did you mean '" + *match + "'?";
+  if (auto match = closest_match(name, candidates))
+    return rule + "; did you mean '" + *match + "'?";
   if (candidates.empty()) return rule + "; none is defined";
   return rule + "; known " + std::string(what) + "s: " + join(candidates, ", ");
 }

@@ -10,7 +10,8 @@
 namespace hearth::config::detail {
 namespace {
 
-const hearth_param_desc *find_param(std::span<const hearth_param_desc> table, std::string_view key) {
+const hearth_param_desc *find_param(std::span<const hearth_param_desc> table,
+                                    std::string_view key) {
   for (const auto &desc : table) {
     if (desc.name != nullptr && key == desc.name) return &desc;
   }
@@ -44,7 +45,8 @@ void apply_default(const Located &map, const hearth_param_desc &desc, Values &ou
   check_value(Located{node, map.file, join_path(map.path, desc.name), map.mark}, desc, out,
               problems);
   for (auto &problem : problems) {
-    problem.rule = "the default '" + std::string(desc.default_value) + "' is invalid: " + problem.rule;
+    problem.rule =
+        "the default '" + std::string(desc.default_value) + "' is invalid: " + problem.rule;
     errors.push_back(std::move(problem));
   }
 }
@@ -111,6 +113,18 @@ std::vector<hearth_param_desc> driver_params(const hearth_driver_desc &driver) {
     table.push_back(desc);
   }
   return table;
+}
+
+// Writes the table's defaults, as YAML text like the integrator's own values ("1s"), into the
+// node the energy manager reads.
+void fill_defaults(YAML::Node target, std::span<const hearth_param_desc> table) {
+  if (!target.IsMap()) return;  // mistyped: already reported
+  for (const auto &desc : table) {
+    if (desc.default_value == nullptr) continue;
+    if (!target[desc.name].IsDefined() || target[desc.name].IsNull()) {
+      target[desc.name] = std::string(desc.default_value);
+    }
+  }
 }
 
 int64_t int_or(const Values &values, const std::string &key, int64_t fallback) {

@@ -28,6 +28,10 @@ std::map<std::string, Entry> check_table(const Located &map,
                                          std::span<const std::string_view> nested, Values &out,
                                          std::vector<Error> &errors);
 
+// Writes the table's defaults, as YAML text like an integrator's own values ("1s"), into a map
+// for a later reader (the energy manager). Does nothing to a node that is not a map.
+void fill_defaults(YAML::Node target, std::span<const hearth_param_desc> table);
+
 // A driver's parameter table as this host's struct: the plugin's array is stepped by the
 // struct_size of its first element, and fields the plugin's version did not have stay zero.
 std::vector<hearth_param_desc> driver_params(const hearth_driver_desc &driver);

@@ -36,8 +36,10 @@ std::optional<double> parse_double(std::string_view text) {
 
 // YAML 1.1 booleans, as yaml-cpp reads them.
 std::optional<bool> parse_bool(std::string_view text) {
-  static const std::vector<std::string> kTrue{"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
-  static const std::vector<std::string> kFalse{"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+  static const std::vector<std::string> kTrue{"true", "True", "TRUE", "yes", "Yes",
+                                              "YES",  "on",   "On",   "ON"};
+  static const std::vector<std::string> kFalse{"false", "False", "FALSE", "no", "No",
+                                               "NO",    "off",   "Off",   "OFF"};
   if (std::find(kTrue.begin(), kTrue.end(), text) != kTrue.end()) return true;
   if (std::find(kFalse.begin(), kFalse.end(), text) != kFalse.end()) return false;
   return std::nullopt;
@@ -58,14 +60,22 @@ std::vector<std::string> split_choices(const char *choices) {
 
 std::string expectation(const hearth_param_desc &desc) {
   switch (desc.type) {
-    case HEARTH_PARAM_INT: return "a whole number";
-    case HEARTH_PARAM_DOUBLE: return "a number";
-    case HEARTH_PARAM_BOOL: return "true or false";
-    case HEARTH_PARAM_STRING: return "a text value";
-    case HEARTH_PARAM_ENUM: return "one of: " + join(split_choices(desc.choices), ", ");
-    case HEARTH_PARAM_DURATION: return "a duration (250ms, 1.5s, 10min, 2h)";
-    case HEARTH_PARAM_LIST: return "a list";
-    default: return "a value";
+    case HEARTH_PARAM_INT:
+      return "a whole number";
+    case HEARTH_PARAM_DOUBLE:
+      return "a number";
+    case HEARTH_PARAM_BOOL:
+      return "true or false";
+    case HEARTH_PARAM_STRING:
+      return "a text value";
+    case HEARTH_PARAM_ENUM:
+      return "one of: " + join(split_choices(desc.choices), ", ");
+    case HEARTH_PARAM_DURATION:
+      return "a duration (250ms, 1.5s, 10min, 2h)";
+    case HEARTH_PARAM_LIST:
+      return "a list";
+    default:
+      return "a value";
   }
 }
 
@@ -94,7 +104,8 @@ std::optional<ParamValue> convert_scalar(const std::string &text, const hearth_p
     }
     case HEARTH_PARAM_DURATION:
       if (auto ms = parse_duration_ms(text)) return *ms;
-      return fail("'" + text + "' is not a duration; write a number and a unit: 250ms, 1.5s, 10min, 2h");
+      return fail("'" + text +
+                  "' is not a duration; write a number and a unit: 250ms, 1.5s, 10min, 2h");
     case HEARTH_PARAM_LIST:
       return fail("expected a list, got '" + text + "'");
     default:
@@ -124,13 +135,16 @@ std::string show(double value, const hearth_param_desc &desc) {
 std::optional<double> magnitude(const ParamValue &value) {
   if (auto i = std::get_if<int64_t>(&value)) return static_cast<double>(*i);
   if (auto d = std::get_if<double>(&value)) return *d;
-  if (auto list = std::get_if<std::vector<std::string>>(&value)) return static_cast<double>(list->size());
+  if (auto list = std::get_if<std::vector<std::string>>(&value))
+    return static_cast<double>(list->size());
   return std::nullopt;
 }
 
 }  // namespace
 
-std::string format_number(double value) { return fmt::format("{}", value); }
+std::string format_number(double value) {
+  return fmt::format("{}", value);
+}
 
 std::optional<ParamValue> convert_value(const YAML::Node &node, const hearth_param_desc &desc,
                                         std::string &problem) {
@@ -155,11 +169,15 @@ std::optional<std::string> range_problem(const ParamValue &value, const hearth_p
   if (!amount) return std::nullopt;
   const bool is_list = desc.type == HEARTH_PARAM_LIST;
   if ((desc.flags & HEARTH_PARAM_HAS_MIN) && *amount < desc.min) {
-    if (is_list) return "has " + format_number(*amount) + " items; at least " + format_number(desc.min) + " needed";
+    if (is_list)
+      return "has " + format_number(*amount) + " items; at least " + format_number(desc.min) +
+             " needed";
     return show(*amount, desc) + " is below the minimum of " + show(desc.min, desc);
   }
   if ((desc.flags & HEARTH_PARAM_HAS_MAX) && *amount > desc.max) {
-    if (is_list) return "has " + format_number(*amount) + " items; at most " + format_number(desc.max) + " allowed";
+    if (is_list)
+      return "has " + format_number(*amount) + " items; at most " + format_number(desc.max) +
+             " allowed";
     return show(*amount, desc) + " is above the maximum of " + show(desc.max, desc);
   }
   return std::nullopt;

@@ -2,11 +2,11 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <hearth/config/config.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <hearth/config/config.hpp>
 #include <string>
 #include <vector>
 
@@ -26,7 +26,8 @@ inline constexpr const char *kSite = R"(site:
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hearth-config-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "hearth-config-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
   }

@@ -15,8 +15,9 @@ TEST_F(ConfigTest, DuplicateDeviceIdNamesTheFirstPlace) {
   - { id: grid, driver: dtsu666 }
   - { id: grid, driver: dtsu666 }
 )"),
-              ElementsAre(at(3, 11, "devices[grid].id: duplicate device id 'grid'; first defined at " +
-                                        path("main.yaml") + ":2:11")));
+              ElementsAre(at(3, 11,
+                             "devices[grid].id: duplicate device id 'grid'; first defined at " +
+                                 path("main.yaml") + ":2:11")));
 }
 
 TEST_F(ConfigTest, UnknownDriverSuggestsOrListsTheKnownOnes) {
@@ -26,15 +27,16 @@ TEST_F(ConfigTest, UnknownDriverSuggestsOrListsTheKnownOnes) {
   - { id: x, driver: fronius }
 )"),
       ElementsAre(
-          at(2, 23, "devices[pv].driver: unknown driver 'huawei-sun200'; did you mean "
-                    "'huawei-sun2000'?"),
-          at(3, 22, "devices[x].driver: unknown driver 'fronius'; known drivers: dtsu666, eebus, "
-                    "heating-rod, huawei-charger, huawei-sun2000, ocpp16, sg-ready, smart-switch")));
+          at(2, 23,
+             "devices[pv].driver: unknown driver 'huawei-sun200'; did you mean "
+             "'huawei-sun2000'?"),
+          at(3, 22,
+             "devices[x].driver: unknown driver 'fronius'; known drivers: dtsu666, eebus, "
+             "heating-rod, huawei-charger, huawei-sun2000, ocpp16, sg-ready, smart-switch")));
 }
 
 TEST_F(ConfigTest, LinksAndUnitIdsAreChecked) {
-  EXPECT_THAT(
-      errors_of(R"(links:
+  EXPECT_THAT(errors_of(R"(links:
   bus: { type: rtu, device: /dev/ttyS1 }
   lan: { type: tcp, host: 10.0.0.2 }
 devices:
@@ -46,11 +48,12 @@ devices:
   - { id: f, driver: dtsu666, link: lan, unit: 5 }
   - { id: g, driver: dtsu666, link: lan, unit: 0 }
 )"),
-      ElementsAre(at(5, 37, "devices[a].link: unknown link 'buss'; did you mean 'bus'?"),
-                  at(6, 37, "devices[b].unit: a unit id needs a link; add 'link:'"),
-                  at(7, 48, "devices[c].unit: unit 0 is not an RTU slave address (1..247)"),
-                  at(9, 48, "devices[e].unit: unit 5 on link 'bus' is already used by 'd' (" +
-                                path("main.yaml") + ":8:48)")));
+              ElementsAre(at(5, 37, "devices[a].link: unknown link 'buss'; did you mean 'bus'?"),
+                          at(6, 37, "devices[b].unit: a unit id needs a link; add 'link:'"),
+                          at(7, 48, "devices[c].unit: unit 0 is not an RTU slave address (1..247)"),
+                          at(9, 48,
+                             "devices[e].unit: unit 5 on link 'bus' is already used by 'd' (" +
+                                 path("main.yaml") + ":8:48)")));
 }
 
 TEST_F(ConfigTest, DeviceEntryKeysAndIdsAreChecked) {
@@ -62,8 +65,9 @@ TEST_F(ConfigTest, DeviceEntryKeysAndIdsAreChecked) {
 )"),
               ElementsAre(at(2, 5, "devices[a]: missing required key 'driver'"),
                           at(2, 14, "devices[a]: unknown key 'drvier'; did you mean 'driver'?"),
-                          at(3, 11, "devices[1].id: 'inv/1' is not a valid device id: use "
-                                    "letters, digits, '-' and '_', at most 31 characters"),
+                          at(3, 11,
+                             "devices[1].id: 'inv/1' is not a valid device id: use "
+                             "letters, digits, '-' and '_', at most 31 characters"),
                           at(4, 37, "devices[b].unit: 256 is above the maximum of 255"),
                           at(5, 5, "devices[3]: expected a map, got 'just-a-name'")));
 }
@@ -76,10 +80,11 @@ TEST_F(ConfigTest, ParameterErrorsCarryTheDevicePath) {
     params: { max_current_a: 40, phasse: 3 }
   - { id: plug, driver: smart-switch }
 )"),
-      ElementsAre(at(4, 13, "devices[wallbox].params: missing required key 'charge_point_id'"),
-                  at(4, 30, "devices[wallbox].params.max_current_a: 40 A is above the maximum of 32 A"),
-                  at(4, 34, "devices[wallbox].params: unknown key 'phasse'; did you mean 'phases'?"),
-                  at(5, 5, "devices[plug].params: missing required key 'host'")));
+      ElementsAre(
+          at(4, 13, "devices[wallbox].params: missing required key 'charge_point_id'"),
+          at(4, 30, "devices[wallbox].params.max_current_a: 40 A is above the maximum of 32 A"),
+          at(4, 34, "devices[wallbox].params: unknown key 'phasse'; did you mean 'phases'?"),
+          at(5, 5, "devices[plug].params: missing required key 'host'")));
 }
 
 TEST_F(ConfigTest, HalGrantsAreCheckedAndAnOutputGoesToOneDevice) {
@@ -89,8 +94,9 @@ TEST_F(ConfigTest, HalGrantsAreCheckedAndAnOutputGoesToOneDevice) {
   - { id: hp2, driver: sg-ready, hal: { do: [DO1, DO3], di: [DI1, DI1], dii: [DI2] } }
   - { id: meter, driver: dtsu666, hal: { ct: [CT1, CT2, CT3], di: [DI1] } }
 )"),
-      ElementsAre(at(3, 46, "devices[hp2].hal.do: DO1 is already granted to 'hp' (" +
-                                path("main.yaml") + ":2:45); an output drives one device only"),
+      ElementsAre(at(3, 46,
+                     "devices[hp2].hal.do: DO1 is already granted to 'hp' (" + path("main.yaml") +
+                         ":2:45); an output drives one device only"),
                   at(3, 51, "devices[hp2].hal.do: 'DO3' is not a DO channel; the box has DO1, DO2"),
                   at(3, 67, "devices[hp2].hal.di: DI1 is listed twice"),
                   at(3, 73, "devices[hp2].hal: unknown key 'dii'; did you mean 'di'?")));

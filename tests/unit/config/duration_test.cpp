@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+
 #include <hearth/config/duration.hpp>
 
 namespace hearth::config {

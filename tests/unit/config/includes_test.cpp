@@ -36,9 +36,9 @@ devices:
 TEST_F(ConfigTest, ErrorsNameTheIncludedFileTheyAreIn) {
   write("main.yaml", std::string("includes: [more.yaml]\n") + kSite);
   write("more.yaml", "devices:\n  - { id: m, driver: dtsu666, params: { phases: 4 } }\n");
-  EXPECT_THAT(messages(load("main.yaml")),
-              ElementsAre(at(2, 49, "devices[m].params.phases: 4 is above the maximum of 3",
-                             "more.yaml")));
+  EXPECT_THAT(
+      messages(load("main.yaml")),
+      ElementsAre(at(2, 49, "devices[m].params.phases: 4 is above the maximum of 3", "more.yaml")));
 }
 
 TEST_F(ConfigTest, SyntaxErrorInAnIncludedFileNamesThatFile) {
@@ -53,11 +53,13 @@ TEST_F(ConfigTest, SecondDefinitionOfASectionNamesBothPlaces) {
   write("main.yaml", std::string("includes: [other.yaml]\nenergy: { mode: tou }\n") + kSite);
   write("other.yaml", std::string("energy:\n  mode: self-consumption\n") + kSite);
   EXPECT_THAT(messages(load("main.yaml")),
-              ElementsAre(at(1, 1, "energy: defined a second time; the first definition is at " +
-                                       path("main.yaml") + ":2:1",
+              ElementsAre(at(1, 1,
+                             "energy: defined a second time; the first definition is at " +
+                                 path("main.yaml") + ":2:1",
                              "other.yaml"),
-                          at(3, 1, "site: defined a second time; the first definition is at " +
-                                       path("main.yaml") + ":3:1",
+                          at(3, 1,
+                             "site: defined a second time; the first definition is at " +
+                                 path("main.yaml") + ":3:1",
                              "other.yaml")));
 }
 
@@ -67,9 +69,9 @@ TEST_F(ConfigTest, LinkDefinedInTwoFilesNamesTheFirst) {
             kSite);
   write("links.yaml", "links:\n  bus: { type: rtu, device: /dev/ttyS2 }\n");
   EXPECT_THAT(messages(load("main.yaml")),
-              ElementsAre(at(2, 3, "links.bus: link 'bus' is already defined at " +
-                                       path("main.yaml") + ":3:3",
-                             "links.yaml")));
+              ElementsAre(at(
+                  2, 3, "links.bus: link 'bus' is already defined at " + path("main.yaml") + ":3:3",
+                  "links.yaml")));
 }
 
 TEST_F(ConfigTest, IncludeCycleIsAnError) {
@@ -77,28 +79,32 @@ TEST_F(ConfigTest, IncludeCycleIsAnError) {
   write("a.yaml", "includes: [sub/b.yaml]\n");
   write("sub/b.yaml", "includes: [../a.yaml]\n");
   EXPECT_THAT(messages(load("main.yaml")),
-              ElementsAre(at(1, 12, "includes: include cycle: " + path("a.yaml") + " -> " +
-                                        path("sub/b.yaml") + " -> " + path("a.yaml"),
+              ElementsAre(at(1, 12,
+                             "includes: include cycle: " + path("a.yaml") + " -> " +
+                                 path("sub/b.yaml") + " -> " + path("a.yaml"),
                              "sub/b.yaml")));
   write("main.yaml", std::string("includes: [main.yaml]\n") + kSite);
-  EXPECT_THAT(messages(load("main.yaml")),
-              ElementsAre(at(1, 12, "includes: include cycle: " + path("main.yaml") + " -> " +
-                                        path("main.yaml"))));
+  EXPECT_THAT(
+      messages(load("main.yaml")),
+      ElementsAre(
+          at(1, 12, "includes: include cycle: " + path("main.yaml") + " -> " + path("main.yaml"))));
 }
 
 TEST_F(ConfigTest, FileIncludedTwiceIsAnError) {
   write("main.yaml", std::string("includes: [a.yaml, ./a.yaml]\n") + kSite);
   write("a.yaml", "devices: []\n");
   EXPECT_THAT(messages(load("main.yaml")),
-              ElementsAre(at(1, 20, "includes: '" + path("a.yaml") + "' is already included (at " +
-                                        path("main.yaml") + ":1:12)")));
+              ElementsAre(at(1, 20,
+                             "includes: '" + path("a.yaml") + "' is already included (at " +
+                                 path("main.yaml") + ":1:12)")));
 }
 
 TEST_F(ConfigTest, MissingIncludedFileIsReportedWhereItIsIncluded) {
   write("main.yaml", std::string("includes: [nope.yaml]\n") + kSite);
-  EXPECT_THAT(messages(load("main.yaml")),
-              ElementsAre(at(1, 12, "includes: cannot read '" + path("nope.yaml") +
-                                        "': No such file or directory")));
+  EXPECT_THAT(
+      messages(load("main.yaml")),
+      ElementsAre(at(
+          1, 12, "includes: cannot read '" + path("nope.yaml") + "': No such file or directory")));
 }
 
 }  // namespace

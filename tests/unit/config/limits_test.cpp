@@ -54,10 +54,11 @@ TEST_F(LimitsTest, FortyDevicesAreAcceptedAndTheFortyFirstIsNot) {
 TEST_F(LimitsTest, AtMostThreeInvertersOnOneRtuLink) {
   EXPECT_THAT(errors_with(inverters(3, "inv", "bus")), IsEmpty());
   // Three more on another bus do not count towards the first.
-  EXPECT_THAT(errors_with(inverters(4, "inv", "bus") + inverters(3, "b", "bus-2")),
-              ElementsAre(at(kFirstDeviceLine + 3, 5,
-                             "devices[inv4]: 4 pv_inverter devices on RTU link 'bus'; the reference "
-                             "product allows at most 3")));
+  EXPECT_THAT(
+      errors_with(inverters(4, "inv", "bus") + inverters(3, "b", "bus-2")),
+      ElementsAre(at(kFirstDeviceLine + 3, 5,
+                     "devices[inv4]: 4 pv_inverter devices on RTU link 'bus'; the reference "
+                     "product allows at most 3")));
 }
 
 TEST_F(LimitsTest, InvertersOverTcpAreNotLimitedPerLink) {
@@ -95,12 +96,13 @@ TEST_F(LimitsTest, AtMostOneEebusHeatPumpAndOneHeatingRod) {
   EXPECT_THAT(errors_with(devices(1, "hp", "eebus") + devices(1, "rod", "heating-rod")), IsEmpty());
   EXPECT_THAT(
       errors_with(devices(2, "hp", "eebus") + devices(2, "rod", "heating-rod")),
-      ElementsAre(at(kFirstDeviceLine + 1, 5,
-                     "devices[hp2]: 2 EEBUS heat pumps (driver eebus); the reference product allows "
-                     "at most 1"),
-                  at(kFirstDeviceLine + 3, 5,
-                     "devices[rod2]: 2 heating rods (driver heating-rod); the reference product "
-                     "allows at most 1")));
+      ElementsAre(
+          at(kFirstDeviceLine + 1, 5,
+             "devices[hp2]: 2 EEBUS heat pumps (driver eebus); the reference product allows "
+             "at most 1"),
+          at(kFirstDeviceLine + 3, 5,
+             "devices[rod2]: 2 heating rods (driver heating-rod); the reference product "
+             "allows at most 1")));
 }
 
 }  // namespace

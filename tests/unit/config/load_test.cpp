@@ -100,7 +100,7 @@ TEST_F(ConfigTest, FullSiteLoadsWithEveryValue) {
   EXPECT_EQ(inverter.mark.line, 14);
   EXPECT_EQ(inverter.mark.column, 5);
   EXPECT_EQ(std::get<bool>(inverter.params.at("has_battery")), true);
-  EXPECT_EQ(std::get<double>(inverter.params.at("rated_w")), 10000.0);  // default
+  EXPECT_EQ(std::get<double>(inverter.params.at("rated_w")), 10000.0);      // default
   EXPECT_EQ(std::get<int64_t>(inverter.params.at("poll_interval")), 1000);  // "1s"
   const auto &heat_pump = device(config, "heat-pump");
   EXPECT_EQ(heat_pump.unit, -1);
@@ -133,16 +133,15 @@ TEST_F(ConfigTest, EnergyDefaultsAreThereWithoutAnEnergySection) {
 
 TEST_F(ConfigTest, YamlSyntaxErrorsCarryTheParsersPlace) {
   write("main.yaml", "links: [1, 2\nhal: sim\n");
-  EXPECT_THAT(messages(load("main.yaml")),
-              ElementsAre(at(2, 4, "end of sequence flow not found")));
+  EXPECT_THAT(messages(load("main.yaml")), ElementsAre(at(2, 4, "end of sequence flow not found")));
   write("main.yaml", "hal: sim\n  backend: linux\n");
   EXPECT_THAT(messages(load("main.yaml")), ElementsAre(at(2, 10, "illegal map value")));
 }
 
 TEST_F(ConfigTest, MissingFileIsOneError) {
   const auto result = load("absent.yaml");
-  EXPECT_THAT(messages(result),
-              ElementsAre(path("absent.yaml") + ": cannot read the file: No such file or directory"));
+  EXPECT_THAT(messages(result), ElementsAre(path("absent.yaml") +
+                                            ": cannot read the file: No such file or directory"));
   EXPECT_FALSE(result.ok());
 }
 
@@ -150,13 +149,15 @@ TEST_F(ConfigTest, UnknownTopLevelKeySuggestsTheNearest) {
   EXPECT_THAT(errors_of("devics: []\n"),
               ElementsAre(at(1, 1, "unknown key 'devics'; did you mean 'devices'?")));
   EXPECT_THAT(errors_of("widgets: []\n"),
-              ElementsAre(at(1, 1, "unknown key 'widgets'; known keys: site, hal, links, devices, "
-                                   "energy, includes, state_dir, plugin_path")));
+              ElementsAre(at(1, 1,
+                             "unknown key 'widgets'; known keys: site, hal, links, devices, "
+                             "energy, includes, state_dir, plugin_path")));
 }
 
 TEST_F(ConfigTest, RepeatedTopLevelKeyIsAnError) {
-  EXPECT_THAT(errors_of("hal: sim\nhal: linux\n"),
-              ElementsAre(at(2, 1, "duplicate key 'hal' (first at " + path("main.yaml") + ":1:1)")));
+  EXPECT_THAT(
+      errors_of("hal: sim\nhal: linux\n"),
+      ElementsAre(at(2, 1, "duplicate key 'hal' (first at " + path("main.yaml") + ":1:1)")));
 }
 
 TEST_F(ConfigTest, SiteIsRequired) {
@@ -182,14 +183,17 @@ TEST_F(ConfigTest, SiteValuesAreCheckedAndAllReported) {
   EXPECT_THAT(
       messages(load("main.yaml")),
       ElementsAre(
-          at(3, 9, "site.grid: 'two-phase' is not one of: single-phase, three-phase-3w, three-phase-4w"),
+          at(3, 9,
+             "site.grid: 'two-phase' is not one of: single-phase, three-phase-3w, three-phase-4w"),
           at(4, 11, "site.fuse_a: 2 A is below the minimum of 6 A"),
           at(5, 20, "site.pv_installed_wp: expected a number, got 'abc'"),
           at(6, 20, "site.location.lat: 95 is above the maximum of 90"),
-          at(6, 46, "site.location.timezone: unknown time zone 'Europe/Nowhere' (not in "
-                    "/usr/share/zoneinfo)"),
-          at(7, 3, "site: unknown key 'colour'; known keys: name, grid, fuse_a, pv_installed_wp, "
-                   "location")));
+          at(6, 46,
+             "site.location.timezone: unknown time zone 'Europe/Nowhere' (not in "
+             "/usr/share/zoneinfo)"),
+          at(7, 3,
+             "site: unknown key 'colour'; known keys: name, grid, fuse_a, pv_installed_wp, "
+             "location")));
 }
 
 TEST_F(ConfigTest, HalIsABackendNameOrAMapWithABackend) {
@@ -199,7 +203,8 @@ TEST_F(ConfigTest, HalIsABackendNameOrAMapWithABackend) {
   EXPECT_EQ(result.config.hal, "linux");
   EXPECT_EQ(result.config.hal_config["DO1"].as<std::string>(), "gpiochip0/17");  // for the HAL
 
-  EXPECT_THAT(errors_of("hal: wifi\n"), ElementsAre(at(1, 6, "hal: 'wifi' is not one of: sim, linux")));
+  EXPECT_THAT(errors_of("hal: wifi\n"),
+              ElementsAre(at(1, 6, "hal: 'wifi' is not one of: sim, linux")));
   EXPECT_THAT(errors_of("hal: { DO1: x }\n"),
               ElementsAre(at(1, 6, "hal: missing required key 'backend'")));
   EXPECT_THAT(errors_of("hal: { backend: qemu }\n"),
@@ -217,18 +222,19 @@ TEST_F(ConfigTest, LinkSettingsAreChecked) {
   f: { type: rtu }
   g/h: { type: tcp, host: x }
 )"),
-      ElementsAre(
-          at(2, 45, "links.a.baud: '4800' is not one of: 9600, 19200, 115200"),
-          at(2, 59, "links.a.parity: 'mark' is not one of: none, even, odd"),
-          at(3, 41, "links.b.port: 70000 is above the maximum of 65535"),
-          at(3, 57, "links.b.timeout: '2' is not a duration; write a number and a unit: 250ms, "
-                    "1.5s, 10min, 2h"),
-          at(4, 39, "links.c: unknown key 'baudrate'; did you mean 'baud'?"),
-          at(5, 6, "links.d: missing required key 'type'"),
-          at(6, 14, "links.e.type: 'serial' is not one of: rtu, tcp"),
-          at(7, 6, "links.f: missing required key 'device'"),
-          at(8, 3, "links.g/h: 'g/h' is not a valid link name: use letters, digits, '-' and '_', "
-                   "at most 31 characters")));
+      ElementsAre(at(2, 45, "links.a.baud: '4800' is not one of: 9600, 19200, 115200"),
+                  at(2, 59, "links.a.parity: 'mark' is not one of: none, even, odd"),
+                  at(3, 41, "links.b.port: 70000 is above the maximum of 65535"),
+                  at(3, 57,
+                     "links.b.timeout: '2' is not a duration; write a number and a unit: 250ms, "
+                     "1.5s, 10min, 2h"),
+                  at(4, 39, "links.c: unknown key 'baudrate'; did you mean 'baud'?"),
+                  at(5, 6, "links.d: missing required key 'type'"),
+                  at(6, 14, "links.e.type: 'serial' is not one of: rtu, tcp"),
+                  at(7, 6, "links.f: missing required key 'device'"),
+                  at(8, 3,
+                     "links.g/h: 'g/h' is not a valid link name: use letters, digits, '-' and '_', "
+                     "at most 31 characters")));
 }
 
 TEST_F(ConfigTest, RtuLinkTakesEveryFramingSetting) {
@@ -262,12 +268,14 @@ site:
 )");
   const auto result = load("main.yaml");
   EXPECT_THAT(messages(result),
-              ElementsAre(at(2, 22, "devices[a].driver: unknown driver 'nope'; known drivers: "
-                                    "dtsu666, eebus, heating-rod, huawei-charger, huawei-sun2000, "
-                                    "ocpp16, sg-ready, smart-switch"),
+              ElementsAre(at(2, 22,
+                             "devices[a].driver: unknown driver 'nope'; known drivers: "
+                             "dtsu666, eebus, heating-rod, huawei-charger, huawei-sun2000, "
+                             "ocpp16, sg-ready, smart-switch"),
                           at(4, 47, "links.bus.baud: '1' is not one of: 9600, 19200, 115200"),
-                          at(5, 17, "energy.mode: 'fast' is not one of: self-consumption, tou, "
-                                    "cost-optimal"),
+                          at(5, 17,
+                             "energy.mode: 'fast' is not one of: self-consumption, tou, "
+                             "cost-optimal"),
                           at(9, 11, "site.fuse_a: 5000 A is above the maximum of 1000 A")));
   const std::string text = format_errors(result.errors);
   EXPECT_EQ(text, messages(result)[0] + "\n" + messages(result)[1] + "\n" + messages(result)[2] +

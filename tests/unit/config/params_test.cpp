@@ -140,8 +140,9 @@ TEST(ValidateParams, StepsThroughTheTableByTheFirstElementsStructSize) {
     hearth_param_desc known;
     const char *appended_field;
   };
-  NewerParam newer[2] = {{param(HEARTH_PARAM_INT, "first", "1"), "x"},
-                         {param(HEARTH_PARAM_STRING, "second", nullptr, HEARTH_PARAM_REQUIRED), "y"}};
+  NewerParam newer[2] = {
+      {param(HEARTH_PARAM_INT, "first", "1"), "x"},
+      {param(HEARTH_PARAM_STRING, "second", nullptr, HEARTH_PARAM_REQUIRED), "y"}};
   for (auto &p : newer) p.known.struct_size = sizeof(NewerParam);
   hearth_driver_desc desc = driver("newer", "grid_meter", &newer[0].known, 2);
 

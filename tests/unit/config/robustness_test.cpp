@@ -19,7 +19,9 @@ TEST_P(OddDocumentTest, IsRefusedWithErrors) {
   }
 }
 
-std::string with_site(const std::string &text) { return text + kSite; }
+std::string with_site(const std::string &text) {
+  return text + kSite;
+}
 
 const std::string kOdd[] = {
     "site: []\n",

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <hearth/config/config.hpp>
-
 #include <iterator>
 
 namespace hearth::config::testing {

@@ -60,8 +60,8 @@ struct LinkConfig {
 };
 
 struct DeviceConfig {
-  std::string id, driver, link;  // link empty: the device uses no host link
-  int unit = -1;                 // Modbus unit id, -1 when not given
+  std::string id, driver, link;                         // link empty: the device uses no host link
+  int unit = -1;                                        // Modbus unit id, -1 when not given
   std::map<std::string, std::vector<std::string>> hal;  // "do"/"di"/"ct" → channel names
   std::map<std::string, ParamValue> params;             // defaults filled
   Mark mark;
@@ -84,7 +84,8 @@ struct Config {
   std::string hal = "sim";  // the HAL backend: sim | linux
   std::map<std::string, LinkConfig> links;
   std::vector<DeviceConfig> devices;
-  // The validated `energy:` map with defaults filled in (mode, fail_safe, ripple_control.undefined).
+  // The validated `energy:` map with defaults filled in (mode, fail_safe,
+  // ripple_control.undefined).
   YAML::Node energy;
   // The `hal:` node as written (a scalar, or a map with `backend:` and the backend's settings).
   YAML::Node hal_config;
