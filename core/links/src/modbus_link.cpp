@@ -102,8 +102,11 @@ std::string ModbusLink::check_request(const hearth_modbus_request &request) cons
 }
 
 void ModbusLink::start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
+  std::unique_lock lock(mutex_);
+  if (running_ && !stop_requested_) return;
+  lock.unlock();
+  if (thread_.joinable()) thread_.join();  // a thread told to stop from one of its completions
+  lock.lock();
   running_ = true;
   stopped_ = false;
   stop_requested_ = false;
@@ -115,6 +118,9 @@ void ModbusLink::stop() {
     std::lock_guard lock(mutex_);
     stop_requested_ = true;
     stopped_ = true;
+    // From a completion on the link thread the thread cannot join itself: it ends after this
+    // completion, and the next stop() or start() from elsewhere (or the destructor) joins it.
+    if (std::this_thread::get_id() == link_thread_id_) return;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();

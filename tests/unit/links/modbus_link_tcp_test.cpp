@@ -220,6 +220,20 @@ TEST_F(TcpLinkTest, StopLetsTheFrameInFlightFinishAndCancelsTheRest) {
   EXPECT_EQ(peer_->requests().size(), 1u);
 }
 
+TEST_F(TcpLinkTest, StopFromACompletionDoesNotDeadlock) {
+  start_peer({"--units", "1"});
+  CompletionLog log;
+  link_->submit(read_holding(1, 0, 1), [&](const Result &result) {
+    link_->stop();
+    log.record("first")(result);
+  });
+  ASSERT_TRUE(log.wait_for(1));
+  EXPECT_EQ(log.result_of("first").status, HEARTH_OK);
+  EXPECT_EQ(submit_and_wait(*link_, read_holding(1, 0, 1)).status, HEARTH_E_CANCELLED);
+  link_->start();  // joins the thread that ended, starts a new one
+  EXPECT_EQ(submit_and_wait(*link_, read_holding(1, 4, 1)).values, std::vector<uint16_t>{4});
+}
+
 TEST_F(TcpLinkTest, ReconnectsWithBackoffAfterTheServerRestarts) {
   start_peer({"--units", "1"});
   const int port = peer_->tcp_port();

@@ -37,6 +37,7 @@ class ModbusLink {
   void start();
   // Joins the link thread after the frame in flight, then completes every queued request with
   // HEARTH_E_CANCELLED. Later submits complete at once with HEARTH_E_CANCELLED until start().
+  // Called from a completion, it only tells the thread to end; the destructor finishes the job.
   void stop();
 
   // Thread-safe, never blocks on the bus. Returns the request id. A request that check_request()
