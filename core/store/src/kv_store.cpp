@@ -24,9 +24,7 @@ std::pair<std::string_view, std::string_view> split_cache_key(const std::string 
 }  // namespace
 
 KvStore::KvStore(Database &db, KvLimits limits)
-    : db_(db),
-      select_(db, "SELECT value FROM kv WHERE device = ? AND key = ?"),
-      limits_(limits) {}
+    : db_(db), select_(db, "SELECT value FROM kv WHERE device = ? AND key = ?"), limits_(limits) {}
 
 KvStore::EntryMap::iterator KvStore::load(std::string_view device, std::string_view key) {
   std::string joined = cache_key(device, key);

@@ -288,6 +288,24 @@ TEST_F(CommandBusTest, CompletionCallbackMaySubmitTheNextCommand) {
   EXPECT_EQ(received_.size(), 2u);
 }
 
+TEST_F(CommandBusTest, HandlerMayUnregisterItsOwnDeviceDuringTheCall) {
+  int calls = 0;
+  bus_.register_handler("charger-1", [this, &calls](const hearth_command &) {
+    ++calls;
+    bus_.unregister_handler("charger-1");  // the device stops while handling the command
+    return HEARTH_OK;
+  });
+  bus_.submit("charger-1", "ev_charger", "set_current_limit_a", {}, HEARTH_PRIO_CONTROL, 0,
+              record());
+  EXPECT_EQ(calls, 1);
+  ASSERT_EQ(completions_.size(), 1u);
+  EXPECT_EQ(completions_[0].status, HEARTH_E_CANCELLED);
+  bus_.submit("charger-1", "ev_charger", "set_current_limit_a", {}, HEARTH_PRIO_CONTROL, 0,
+              record());
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(completions_.back().status, HEARTH_E_NOT_FOUND);
+}
+
 TEST_F(CommandBusTest, RegisterRefusesDuplicatesAndEmptyHandlers) {
   add_accepting_device("inverter-1");
   EXPECT_EQ(bus_.register_handler("inverter-1", [](const hearth_command &) { return 0; }),
