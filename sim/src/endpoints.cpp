@@ -21,8 +21,6 @@ namespace {
 
 // A silence this long ends an RTU frame (far above 3.5 characters at 9600 baud).
 constexpr int kRtuFrameGapMs = 50;
-// While no client holds the pty open the master reports a hang-up; look again after this long.
-constexpr int kRtuIdleRecheckMs = 20;
 
 std::runtime_error sys_error(const std::string &what) {
   return std::runtime_error(what + ": " + std::strerror(errno));
@@ -171,15 +169,16 @@ RtuBusEndpoint::RtuBusEndpoint(DeviceGateway &gateway, std::string name, std::st
     throw sys_error("pty for " + name_);
   char slave_path[128];
   if (::ptsname_r(master_fd_, slave_path, sizeof slave_path) != 0) throw sys_error("ptsname");
-  // Raw mode on the slave side: without it the line discipline would echo our replies back.
-  const int slave = ::open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) throw sys_error(std::string("open ") + slave_path);
+  // We hold the slave side open ourselves: the master then never sees a hang-up between clients,
+  // so a request is answered as soon as it arrives. Raw mode: without it the line discipline
+  // would echo our replies back to us.
+  slave_fd_ = ::open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave_fd_ < 0) throw sys_error(std::string("open ") + slave_path);
   termios tio{};
-  ::tcgetattr(slave, &tio);
+  ::tcgetattr(slave_fd_, &tio);
   ::cfmakeraw(&tio);
   ::cfsetspeed(&tio, B9600);
-  ::tcsetattr(slave, TCSANOW, &tio);
-  ::close(slave);
+  ::tcsetattr(slave_fd_, TCSANOW, &tio);
   namespace fs = std::filesystem;
   const fs::path link(link_path_);
   fs::create_directories(link.parent_path());
@@ -194,6 +193,7 @@ RtuBusEndpoint::RtuBusEndpoint(DeviceGateway &gateway, std::string name, std::st
 RtuBusEndpoint::~RtuBusEndpoint() {
   std::error_code ignored;
   std::filesystem::remove(link_path_, ignored);
+  if (slave_fd_ >= 0) ::close(slave_fd_);
   if (master_fd_ >= 0) ::close(master_fd_);
 }
 
@@ -204,6 +204,9 @@ void RtuBusEndpoint::answer(const Member &member, const uint8_t *frame, size_t l
   if (decision.malformed) make_malformed(decision.pdu);
   auto out = frame_rtu(frame[0], decision.pdu);
   if (decision.crc_broken) break_crc(out);
+  // Replies nobody read (a client that gave up on a late answer and left) would otherwise wait
+  // in the pty for the next client; a new request makes any older reply stale, so drop them.
+  ::tcflush(slave_fd_, TCIFLUSH);
   write_all(master_fd_, out, false);
 }
 
@@ -241,12 +244,7 @@ void RtuBusEndpoint::run() {
         continue;
       }
     }
-    if (fds[1].revents & (POLLHUP | POLLERR)) {
-      // No client has the bus open: the line is idle.
-      pending_.clear();
-      pollfd wake{wake_fd_, POLLIN, 0};
-      if (::poll(&wake, 1, kRtuIdleRecheckMs) > 0) drain_wake();
-    }
+    if (fds[1].revents & (POLLHUP | POLLERR)) break;  // cannot happen while we hold the slave
   }
 }
 

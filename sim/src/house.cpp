@@ -40,7 +40,7 @@ PowerProfile make_load_profile(const Scenario &scenario) {
 }
 
 double Inverter::derating_cap_w(int64_t now_ms) const {
-  if (!controls.running || rebooting(now_ms)) return 0.0;
+  if (!operating(now_ms)) return 0.0;
   const double pmax_w = settings.rated_w;
   double cap_w = std::min({pmax_w, controls.derating_w, controls.derating_pct / 100.0 * pmax_w});
   if (state.comm_loss_active) cap_w = std::min(cap_w, settings.comm_loss.derate_pct / 100.0 * pmax_w);
@@ -136,38 +136,39 @@ double House::battery_discharge_limit_w(const Battery &battery) const {
 // proportion to their power ratings (they charge from surplus only, never from the grid).
 // "Fully fed to grid" keeps the battery idle; the other modes behave as self-consumption
 // (simplification, sim/README.md).
-std::vector<double> House::battery_targets_w(const std::vector<double> &cap_w) const {
-  std::vector<double> target_w(inverters_.size(), 0.0);
-  std::vector<size_t> self_consumption;
+void House::compute_battery_targets() {
+  auto &target_w = battery_target_w_;
+  target_w.assign(inverters_.size(), 0.0);
+  self_consumption_.clear();
   double base_ac_w = 0.0;
   for (size_t i = 0; i < inverters_.size(); ++i) {
     const auto &inv = inverters_[i];
-    const double pv_w = cap_w[i] > 0 ? inv.state.pv_available_w : 0.0;
-    if (inv.battery && cap_w[i] > 0) {
+    if (!inv.operating(now_ms_)) continue;
+    if (inv.battery) {
       const auto &battery = *inv.battery;
       if (battery.controls.forcible == ForcibleCommand::kCharge) {
         target_w[i] = std::min(battery.controls.forcible_charge_w, battery_charge_limit_w(battery, true));
       } else if (battery.controls.forcible == ForcibleCommand::kDischarge) {
         target_w[i] = -std::min(battery.controls.forcible_discharge_w, battery_discharge_limit_w(battery));
       } else if (battery.controls.mode != StorageMode::kFullyFedToGrid) {
-        self_consumption.push_back(i);
+        self_consumption_.push_back(i);
       }
     }
-    base_ac_w += std::min(pv_w, cap_w[i] + std::max(0.0, target_w[i])) - target_w[i];
+    base_ac_w += std::min(inv.state.pv_available_w, cap_w_[i] + std::max(0.0, target_w[i])) - target_w[i];
   }
-  if (self_consumption.empty()) return target_w;
+  if (self_consumption_.empty()) return;
   const double residual_w = load_w_ - base_ac_w;  // + the house would import
   double rating_sum_w = 0.0;
-  for (size_t i : self_consumption) {
+  for (size_t i : self_consumption_) {
     const auto &s = inverters_[i].battery->settings;
     rating_sum_w += residual_w < 0 ? s.max_charge_w : s.max_discharge_w;
   }
-  for (size_t i : self_consumption) {
+  for (size_t i : self_consumption_) {
     const auto &inv = inverters_[i];
     const auto &battery = *inv.battery;
     if (residual_w < 0) {
       // PV this inverter must clip at its cap can still go into its own battery.
-      const double clipped_w = std::max(0.0, inv.state.pv_available_w - cap_w[i]);
+      const double clipped_w = std::max(0.0, inv.state.pv_available_w - cap_w_[i]);
       const double share_w = -residual_w * battery.settings.max_charge_w / rating_sum_w;
       target_w[i] = std::min(share_w + clipped_w, battery_charge_limit_w(battery, false));
     } else {
@@ -175,7 +176,6 @@ std::vector<double> House::battery_targets_w(const std::vector<double> &cap_w) c
       target_w[i] = -std::min(share_w, battery_discharge_limit_w(battery));
     }
   }
-  return target_w;
 }
 
 // protocols.md §1, 47415-47418: with its own meter, the inverter keeps the feed-in at the grid
@@ -207,7 +207,7 @@ void House::settle_inverter(Inverter &inv, double battery_target_w, bool instant
   const double alpha = instant ? 1.0 : 1.0 - std::exp(-dt_s / inv.settings.response_time_s);
   auto &st = inv.state;
   st.ac_power_w += (st.ac_target_w - st.ac_power_w) * alpha;
-  const double pv_w = inv.derating_cap_w(now_ms_) > 0 ? st.pv_available_w : 0.0;
+  const double pv_w = inv.operating(now_ms_) ? st.pv_available_w : 0.0;
   double battery_w = battery_target_w;
   st.pv_used_w = std::clamp(st.ac_power_w + battery_w, 0.0, pv_w);
   if (inv.battery) {
@@ -234,30 +234,31 @@ void House::step() {
 }
 
 void House::update_powers(bool instant) {
-  const int64_t previous_ms = now_ms_;
-  load_w_ = load_override_w_.value_or(load_.power_w(previous_ms));
-  std::vector<double> cap_w;
+  load_w_ = load_override_w_.value_or(load_.power_w(now_ms_));
+  cap_w_.clear();
   for (auto &inv : inverters_) {
-    inv.state.pv_available_w = std::max(0.0, pv_per_kwp_.power_w(previous_ms) * inv.settings.pv_kwp *
+    inv.state.pv_available_w = std::max(0.0, pv_per_kwp_.power_w(now_ms_) * inv.settings.pv_kwp *
                                                  irradiance_factor_ * inv.state.irradiance_factor);
     const double timeout_s = inv.settings.comm_loss.timeout_s;
     inv.state.comm_loss_active =
-        timeout_s > 0 && !inv.rebooting(previous_ms) &&
-        previous_ms - inv.state.last_master_frame_ms > static_cast<int64_t>(timeout_s * 1000.0);
-    cap_w.push_back(inv.derating_cap_w(previous_ms));
+        timeout_s > 0 && !inv.rebooting(now_ms_) &&
+        now_ms_ - inv.state.last_master_frame_ms > static_cast<int64_t>(timeout_s * 1000.0);
+    cap_w_.push_back(inv.derating_cap_w(now_ms_));
   }
-  const auto battery_w = battery_targets_w(cap_w);
-  std::vector<double> ac_target_w;
+  compute_battery_targets();
+  ac_target_w_.clear();
   for (size_t i = 0; i < inverters_.size(); ++i) {
-    const double pv_w = cap_w[i] > 0 ? inverters_[i].state.pv_available_w : 0.0;
-    const double pv_target_w = std::min(pv_w, cap_w[i] + std::max(0.0, battery_w[i]));
-    ac_target_w.push_back(std::min(cap_w[i], pv_target_w - battery_w[i]));
+    const auto &inv = inverters_[i];
+    const double pv_w = inv.operating(now_ms_) ? inv.state.pv_available_w : 0.0;
+    const double charge_w = std::max(0.0, battery_target_w_[i]);
+    const double pv_target_w = std::min(pv_w, cap_w_[i] + charge_w);
+    ac_target_w_.push_back(std::min(cap_w_[i], pv_target_w - battery_target_w_[i]));
   }
-  apply_grid_point_limit(ac_target_w);
+  apply_grid_point_limit(ac_target_w_);
   double ac_sum_w = 0.0;
   for (size_t i = 0; i < inverters_.size(); ++i) {
-    inverters_[i].state.ac_target_w = ac_target_w[i];
-    settle_inverter(inverters_[i], battery_w[i], instant);
+    inverters_[i].state.ac_target_w = ac_target_w_[i];
+    settle_inverter(inverters_[i], battery_target_w_[i], instant);
     ac_sum_w += inverters_[i].state.ac_power_w;
   }
   grid_w_ = load_w_ - ac_sum_w;

@@ -19,8 +19,12 @@ from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 def make_client(args):
     if args.tcp:
         host, port = args.tcp.rsplit(":", 1)
-        return ModbusTcpClient(host, port=int(port), timeout=args.timeout, retries=0)
-    return ModbusSerialClient(args.rtu, baudrate=9600, timeout=args.timeout, retries=0)
+        client = ModbusTcpClient(host, port=int(port), retries=0)
+    else:
+        client = ModbusSerialClient(args.rtu, baudrate=9600, retries=0)
+    # pymodbus 3.0.0 stores int(timeout): 0.5 s would become 0 (non-blocking reads). Set it as is.
+    client.params.timeout = args.timeout
+    return client
 
 
 def main():

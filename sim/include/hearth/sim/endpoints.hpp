@@ -98,7 +98,7 @@ class RtuBusEndpoint final : public EndpointThread {
   DeviceGateway &gateway_;
   std::string name_, link_path_;
   std::vector<Member> members_;
-  int master_fd_ = -1;
+  int master_fd_ = -1, slave_fd_ = -1;
   Bytes pending_;
   std::atomic<uint64_t> bad_crc_{0};
 };

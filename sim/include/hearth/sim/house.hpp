@@ -97,6 +97,8 @@ struct Inverter {
   bool has_meter = false;  // a DTSU666 on its RS485-2 (registers 37100 ff.)
 
   bool rebooting(int64_t now_ms) const { return now_ms < state.reboot_until_ms; }
+  // Connected and converting: not shut down by command, not rebooting.
+  bool operating(int64_t now_ms) const { return controls.running && !rebooting(now_ms); }
   // The output cap from the derating registers and the comm-loss fallback, in W.
   double derating_cap_w(int64_t now_ms) const;
 };
@@ -152,7 +154,7 @@ class House {
  private:
   double battery_charge_limit_w(const Battery &battery, bool from_grid) const;
   double battery_discharge_limit_w(const Battery &battery) const;
-  std::vector<double> battery_targets_w(const std::vector<double> &cap_w) const;
+  void compute_battery_targets();
   void apply_grid_point_limit(std::vector<double> &ac_target_w) const;
   // Powers for the coming step; instant skips the first-order response (the initial state).
   void update_powers(bool instant);
@@ -163,6 +165,9 @@ class House {
   void roll_day_if_needed(int64_t previous_ms);
 
   std::vector<Inverter> inverters_;
+  // Per-step scratch, one entry per inverter (kept to avoid allocations in the step loop).
+  std::vector<double> cap_w_, battery_target_w_, ac_target_w_;
+  std::vector<size_t> self_consumption_;
   PowerProfile pv_per_kwp_, load_;
   int64_t now_ms_;
   int64_t step_ms_;
