@@ -573,11 +573,15 @@ class Host {
   // Timers: fn runs on the core thread. A zero period fires once. Returns the timer id.
   int32_t start_timer(std::chrono::milliseconds first, std::chrono::milliseconds period,
                       std::function<void()> fn) {
-    auto *slot = timers_.add(std::move(fn), period.count() == 0);
-    const int32_t id = api_->timer_start(device_, to_ms(first, "first"), to_ms(period, "period"),
-                                         &Host::timer_fired, slot);
-    if (id < 0) timers_.remove(slot);
-    slot->key = detail::check(id, "timer_start");
+    const uint32_t first_ms = to_ms(first, "first");
+    const uint32_t period_ms = to_ms(period, "period");
+    auto *slot = timers_.add(std::move(fn), period_ms == 0);
+    const int32_t id = api_->timer_start(device_, first_ms, period_ms, &Host::timer_fired, slot);
+    if (id < 0) {
+      timers_.remove(slot);
+      detail::check(id, "timer_start");
+    }
+    slot->key = id;
     return id;
   }
   int32_t every(std::chrono::milliseconds period, std::function<void()> fn) {

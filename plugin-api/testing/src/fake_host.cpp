@@ -52,7 +52,10 @@ int32_t FakeDevice::start() {
   last_error_.clear();
   state_ = State::kRunning;
   host_->call_plugin(this, [&] { status = driver_->start(instance_); });
-  if (status != HEARTH_OK) state_ = State::kCreated;
+  if (status != HEARTH_OK) {
+    state_ = State::kCreated;
+    ++generation_;  // drop whatever the failed start queued
+  }
   return status;
 }
 

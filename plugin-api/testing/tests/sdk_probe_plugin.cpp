@@ -2,6 +2,8 @@
 // hearth/plugin.hpp, steered by its `mode` parameter.
 #include <hearth/plugin.hpp>
 
+#include <unistd.h>
+
 #include <thread>
 
 namespace sdk_probe {
@@ -121,6 +123,57 @@ class Probe : public hearth::Device {
   std::thread::id work_thread_;
 };
 
+// Uses the host's I/O services: fd watches, HAL channels, identity, fail-safe writes.
+class IoProbe : public hearth::Device {
+ public:
+  IoProbe() : long_text_(host().param_string("long_text")) {}
+  ~IoProbe() override {
+    for (int fd : pipe_)
+      if (fd >= 0) ::close(fd);
+  }
+
+  void start() override {
+    fd_bytes_ = host().declare_point<int64_t>("fd_bytes", "", 10'000);
+    di_ = host().declare_point<bool>("di", "", 10'000);
+    ct_samples_ = host().declare_point<int64_t>("ct_samples", "", 10'000);
+    text_length_ = host().declare_point<int64_t>("text_length", "", 10'000);
+    device_id_ = host().declare_point<std::string>("device_id", "", 10'000);
+    host().set_identity("M1", "SN42", nullptr);
+    device_id_.publish(host().device_id());
+    text_length_.publish(static_cast<int64_t>(long_text_.size()));
+    host().set_do("DO1", true);
+    di_.publish(host().get_di("DI1"));
+    host().subscribe_ct("CT1", [this](const hearth_ct_block &block) {
+      ct_samples_.publish(static_cast<int64_t>(block.count));
+    });
+    host().register_failsafe({hearth::modbus_write_registers(1, 40125, {0}, HEARTH_PRIO_SAFETY)});
+    if (::pipe(pipe_) != 0) throw hearth::Error(HEARTH_E_IO, "pipe failed");
+    host().watch_fd(pipe_[0], HEARTH_FD_READ, [this](int32_t fd, uint32_t) {
+      char buf[64];
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      fd_bytes_.publish(static_cast<int64_t>(n));
+    });
+  }
+
+  void command(const hearth::Command &command) override {
+    if (command.name() == "write_fd") {
+      if (::write(pipe_[1], "abc", 3) != 3) throw hearth::Error(HEARTH_E_IO, "write failed");
+    } else if (command.name() == "read_as_failsafe") {
+      host().register_failsafe({hearth::modbus_read(HEARTH_MODBUS_READ_HOLDING_REGISTERS, 1, 0, 1)});
+    }
+    host().complete(command);
+  }
+
+  void stop() override { host().unwatch_fd(pipe_[0]); }
+
+ private:
+  const std::string long_text_;
+  int pipe_[2] = {-1, -1};
+  hearth::Point<int64_t> fd_bytes_, ct_samples_, text_length_;
+  hearth::Point<bool> di_;
+  hearth::Point<std::string> device_id_;
+};
+
 }  // namespace sdk_probe
 
 HEARTH_PLUGIN("sdk-probe", "0.0.1", "Hearth tests", "Apache-2.0", "Exercises plugin.hpp",
@@ -134,4 +187,7 @@ HEARTH_PLUGIN("sdk-probe", "0.0.1", "Hearth tests", "Apache-2.0", "Exercises plu
                   hearth::param_bool("enabled").default_value("true"),
                   hearth::param_duration("period").default_value("100ms"),
                   hearth::param_list("tags").max(4),
-                  hearth::param_string("label").default_value("probe")))
+                  hearth::param_string("label").default_value("probe")),
+              hearth::driver<sdk_probe::IoProbe>(
+                  "sdk-io", "test", "Uses fd watches, HAL, identity and fail-safe writes",
+                  hearth::param_string("long_text").default_value("")))

@@ -44,7 +44,7 @@ TEST_F(SdkTest, DescriptorCarriesTheDriversAndTheirParameterTables) {
   EXPECT_EQ(desc->abi_version, HEARTH_ABI_VERSION);
   EXPECT_EQ(desc->min_host_abi, HEARTH_ABI_VERSION);
   EXPECT_STREQ(desc->id, "sdk-probe");
-  ASSERT_EQ(desc->driver_count, 2u);
+  ASSERT_EQ(desc->driver_count, 3u);
   EXPECT_STREQ(desc->drivers[1].name, "sdk-probe");
   ASSERT_EQ(desc->drivers[1].param_count, 5u);
   EXPECT_STREQ(desc->drivers[1].params[3].name, "tags");
@@ -73,6 +73,7 @@ struct FailureCase {
   int32_t status;
   const char *message;
 };
+void PrintTo(const FailureCase &c, std::ostream *out) { *out << c.where << "/" << c.kind; }
 
 class SdkFailureTest : public SdkTest, public ::testing::WithParamInterface<FailureCase> {};
 
@@ -249,6 +250,42 @@ TEST_F(SdkTest, FakeHostRefusesCallsAfterStopAndDropsTimers) {
   EXPECT_EQ(host_.api()->timer_start(d.handle(), 0, 0, [](void *) {}, nullptr), HEARTH_E_STATE);
   EXPECT_EQ(host_.api()->post(d.handle(), [](void *) {}, nullptr), HEARTH_E_STATE);
   EXPECT_EQ(rules().size(), 2u);
+}
+
+TEST_F(SdkTest, IoServicesReachTheHost) {
+  host_.set_di("DI1", 1);
+  const std::string long_text(300, 'x');  // longer than the SDK's first text buffer
+  FakeDevice &io = host_.create_device("io-1", "sdk-io", {{"long_text", long_text}},
+                                       {"link-1", {"DO1", "DI1", "CT1"}});
+  ASSERT_EQ(io.start(), HEARTH_OK) << io.last_error();
+  EXPECT_EQ(io.point("device_id").last().text(), "io-1");
+  EXPECT_EQ(io.point("text_length").last().number(), 300.0);
+  EXPECT_EQ(io.model, "M1");
+  EXPECT_EQ(io.serial, "SN42");
+  EXPECT_EQ(io.firmware, "");
+  EXPECT_EQ(host_.do_level("DO1"), 1);
+  EXPECT_EQ(io.point("di").last().number(), 1.0);
+  ASSERT_EQ(io.failsafe_writes.size(), 1u);
+  EXPECT_EQ(io.failsafe_writes[0].address, 40125u);
+
+  host_.push_ct_block("CT1", 4000.0, {230, 231, 229, 230}, {1, 2, 3, 4});
+  host_.run_pending();
+  EXPECT_EQ(io.point("ct_samples").last().number(), 4.0);
+
+  io.command("test", "write_fd");
+  EXPECT_TRUE(io.point("fd_bytes").publications.empty());
+  host_.run_pending();
+  EXPECT_EQ(io.point("fd_bytes").last().number(), 3.0);
+
+  const auto &refused = io.command_record(io.command("test", "read_as_failsafe"));
+  EXPECT_EQ(refused.status, HEARTH_E_INVALID);  // only write functions are fail-safe writes
+  EXPECT_EQ(io.failsafe_registrations, 1);
+}
+
+TEST_F(SdkTest, HalChannelsNotGrantedAreDenied) {
+  FakeDevice &io = host_.create_device("io-2", "sdk-io", {}, {"link-1", {"DI1", "CT1"}});
+  EXPECT_EQ(io.start(), HEARTH_E_DENIED);
+  EXPECT_EQ(io.last_error(), "hal_do_set failed: HEARTH_E_DENIED");
 }
 
 }  // namespace
