@@ -175,7 +175,7 @@ class HalYamlReader {
 void read_map(HalYamlReader &reader, const YAML::Node &hal, HalSettings &settings) {
   if (!reader.expect_map(hal, "hal",
                          {"backend", "gpio_consumer", "leds", "button", "di", "do", "serial", "ct",
-                          "sim_ct_channels"})) {
+                          "sim_ct_channels", "sim_control_socket"})) {
     return;
   }
   if (!hal["backend"].IsDefined()) {
@@ -214,6 +214,7 @@ void read_map(HalYamlReader &reader, const YAML::Node &hal, HalSettings &setting
   }
   if (hal["ct"].IsDefined()) reader.ct(hal["ct"], "hal.ct", settings.ct);
   reader.read(hal, "hal", "sim_ct_channels", "a channel count (0..3)", settings.sim_ct_channels);
+  reader.read(hal, "hal", "sim_control_socket", "a socket path", settings.sim_control_socket);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include <hearth/hal/sim.hpp>
+#include <hearth/hal/sim_control.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -133,7 +134,12 @@ SimHal::SimHal(const HalSettings &settings)
     outputs_.push_back(std::make_unique<SimOutputLine>(output.name, *clock_));
   }
   if (settings.sim_ct_channels > 0) ct_ = std::make_unique<SimCtInput>(settings.sim_ct_channels);
+  if (!settings.sim_control_socket.empty()) {
+    control_ = std::make_unique<SimControlServer>(*this, settings.sim_control_socket);
+  }
 }
+
+SimHal::~SimHal() = default;
 
 void SimHal::configure_rs485(std::string_view port_name, int /*fd*/) const {
   require_serial_port(port_name);

@@ -58,6 +58,7 @@ struct HalSettings {
   std::vector<SerialPortConfig> serial_ports{};
   CtSettings ct{};
   uint32_t sim_ct_channels = kCtChannelCount;  // CT channels the sim backend offers
+  std::string sim_control_socket{};  // sim: a Unix socket to script the board from outside
 };
 
 // Problems with the settings, one readable sentence each (empty = fine): unknown or duplicate

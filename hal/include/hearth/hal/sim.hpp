@@ -86,9 +86,13 @@ class SimCtInput final : public CtInput {
   std::deque<CtBlock> pending_;
 };
 
+class SimControlServer;
+
 class SimHal final : public Hal {
  public:
+  // Starts the control socket (sim_control.hpp) when settings.sim_control_socket is set.
   explicit SimHal(const HalSettings &settings);
+  ~SimHal() override;
 
   void configure_rs485(std::string_view port_name, int fd) const override;
 
@@ -98,6 +102,9 @@ class SimHal final : public Hal {
   SimInputLine &sim_input(std::string_view name) const;
   SimOutputLine &sim_output(std::string_view name) const;
   SimCtInput &sim_ct() const;
+
+ private:
+  std::unique_ptr<SimControlServer> control_;  // last: it stops before the lines go
 };
 
 // make_hal() for the sim backend, typed (settings.backend is ignored).

@@ -22,6 +22,7 @@
 //       channels:                 # phases A, B, C in order
 //         - { voltage: in_voltage0, current: in_voltage1, voltage_gain: 0.001, current_gain: 0.05 }
 //     sim_ct_channels: 3          # sim only
+//     sim_control_socket: /run/hearth/hal-sim.sock   # sim only: see sim_control.hpp
 //
 // A line is either its GPIO line name or { line: NAME, active_low: BOOL }.
 #include <yaml-cpp/yaml.h>
