@@ -30,7 +30,8 @@ Device *core_thread_device(hearth_device *handle, const char *function) {
   if (device == nullptr) return nullptr;
   Runtime &runtime = device->runtime;
   if (runtime.on_core_thread()) return device;
-  const std::string reason = std::string("called ") + function +
+  const std::string_view name = std::string_view(function).substr(sizeof("host_") - 1);
+  const std::string reason = "called " + std::string(name) +
                              " from a thread of its own; only log, the clocks and post are "
                              "thread-safe (plugin.h, THREADS)";
   spdlog::error("device {}: {}", device->id, reason);

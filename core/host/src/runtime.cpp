@@ -382,13 +382,19 @@ links::ModbusLink *Runtime::find_link(std::string_view name) {
 
 // --- the loop -------------------------------------------------------------------------------------
 
-void Runtime::run() {
-  if (!on_core_thread()) throw std::logic_error("Runtime::run must run on the core thread");
-  auto guard = boost::asio::make_work_guard(io_);
+void Runtime::start_services() {
+  if (services_started_) return;
+  services_started_ = true;
   schedule_core_tick();
   schedule_kv_flush();
   schedule_command_expiry();
   watchdog_.start();
+}
+
+void Runtime::run() {
+  if (!on_core_thread()) throw std::logic_error("Runtime::run must run on the core thread");
+  auto guard = boost::asio::make_work_guard(io_);
+  start_services();
   if (options_.notify_service_manager) sd_notify(0, "READY=1");
   io_.run();
   watchdog_.stop();
@@ -409,6 +415,7 @@ void Runtime::shutdown() {
   } catch (const std::exception &error) {
     spdlog::error("key-value flush at shutdown failed: {}", error.what());
   }
+  watchdog_.stop();
   std::lock_guard lock(links_mutex_);
   for (auto &[name, link] : links_) link->stop();
   core_tick_.cancel();

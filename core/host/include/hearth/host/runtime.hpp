@@ -80,6 +80,9 @@ class Runtime {
   // Runs the core loop on the calling thread (the one that made the Runtime) until
   // request_stop(). Starts the watchdog and tells the service manager READY.
   void run();
+  // The core tick (which feeds the watchdog), the key-value flush, command expiry and the
+  // watchdog thread; run() starts them, tests that drive io() themselves call this.
+  void start_services();
   void request_stop();  // any thread
   // Stops every device (in reverse start order) and the links.
   void shutdown();
@@ -181,6 +184,7 @@ class Runtime {
   std::vector<std::shared_ptr<Device>> devices_;  // in start order
   std::vector<std::shared_ptr<Device>> retired_;  // stopped by a reload; handles stay valid
   Device *current_device_ = nullptr;
+  bool services_started_ = false;
   int32_t next_timer_id_ = 1;
   std::atomic<uint64_t> stall_writes_done_{0};
 };
