@@ -2,8 +2,8 @@
 // Helpers shared by the tests in tests/abi.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
-
 #include <hearth/plugin.h>
+
 #include <hearth/testing/fake_host.hpp>
 #include <string>
 

@@ -31,7 +31,8 @@ TEST_F(CPluginTest, CountsOnItsTimerWithTheDefaultParameters) {
 }
 
 TEST_F(CPluginTest, ResetCommandCarriesItsIntegerArgument) {
-  FakeDevice &counter = host_.create_device("counter", "c-counter", {{"step", 5}, {"period", "1s"}});
+  FakeDevice &counter =
+      host_.create_device("counter", "c-counter", {{"step", 5}, {"period", "1s"}});
   ASSERT_EQ(counter.start(), HEARTH_OK);
   host_.advance_ms(3000);
   EXPECT_EQ(counter.point("count").last().value.as.i, 15);

@@ -17,13 +17,15 @@ bool contains(const std::string &text, const std::string &part) {
 TEST(HostilePluginsTest, MajorOneIsRefusedNamingBothVersions) {
   FakeHost host;
   EXPECT_EQ(host.load_library(hostile_plugin("hostile-major")), nullptr);
-  EXPECT_TRUE(contains(host.load_error(), "built for ABI 1.0, the host offers 0.1")) << host.load_error();
+  EXPECT_TRUE(contains(host.load_error(), "built for ABI 1.0, the host offers 0.1"))
+      << host.load_error();
 }
 
 TEST(HostilePluginsTest, TooNewMinHostAbiIsRefusedNamingBothVersions) {
   FakeHost host;
   EXPECT_EQ(host.load_library(hostile_plugin("hostile-too-new")), nullptr);
-  EXPECT_TRUE(contains(host.load_error(), "needs host ABI 0.2, the host offers 0.1")) << host.load_error();
+  EXPECT_TRUE(contains(host.load_error(), "needs host ABI 0.2, the host offers 0.1"))
+      << host.load_error();
 }
 
 TEST(HostilePluginsTest, NoEntrySymbolIsRefused) {
@@ -86,16 +88,18 @@ TEST(HostilePluginsTest, SlowTimerCallbackOverrunsTheOneMillisecondBudget) {
 
 TEST(HostilePluginsTest, PublishFromItsOwnThreadIsRefusedWithWrongThread) {
   FakeHost host;
-  ASSERT_NE(host.load_library(hostile_plugin("hostile-wrong-thread")), nullptr) << host.load_error();
+  ASSERT_NE(host.load_library(hostile_plugin("hostile-wrong-thread")), nullptr)
+      << host.load_error();
   FakeDevice &device = host.create_device("wt", "hostile-wrong-thread");
   ASSERT_EQ(device.start(), HEARTH_OK);
-  ASSERT_TRUE(host.wait_until(
-      [&] { return !device.point("wrong_thread_status").publications.empty(); },
-      std::chrono::seconds(5)));
+  ASSERT_TRUE(
+      host.wait_until([&] { return !device.point("wrong_thread_status").publications.empty(); },
+                      std::chrono::seconds(5)));
   EXPECT_EQ(device.point("wrong_thread_status").last().value.as.i, HEARTH_E_WRONG_THREAD);
   EXPECT_TRUE(device.point("value").publications.empty());
   ASSERT_EQ(host.violations().size(), 1u);
-  EXPECT_EQ(host.violations()[0].rule, "point_publish called from a thread other than the core thread");
+  EXPECT_EQ(host.violations()[0].rule,
+            "point_publish called from a thread other than the core thread");
   device.stop();
 }
 
@@ -111,7 +115,8 @@ TEST(HostilePluginsTest, LateTimerAndPostAfterStopAreNeverDelivered) {
   EXPECT_TRUE(host.logged("hostile-late: post after stop returned HEARTH_E_STATE"));
   EXPECT_FALSE(host.logged("LATE CALLBACK DELIVERED"));
   auto deliveries = reinterpret_cast<int (*)()>(
-      dlsym(dlopen(hostile_plugin("hostile-late").c_str(), RTLD_NOW | RTLD_NOLOAD), "hostile_late_deliveries"));
+      dlsym(dlopen(hostile_plugin("hostile-late").c_str(), RTLD_NOW | RTLD_NOLOAD),
+            "hostile_late_deliveries"));
   ASSERT_NE(deliveries, nullptr);
   EXPECT_EQ(deliveries(), 0);
 }
@@ -119,9 +124,11 @@ TEST(HostilePluginsTest, LateTimerAndPostAfterStopAreNeverDelivered) {
 TEST(HostilePluginsTest, BlockingRegistersItsFailsafeWriteAndStallsTheCallingThread) {
   FakeHost host;
   ASSERT_NE(host.load_library(hostile_plugin("hostile-blocking")), nullptr) << host.load_error();
-  FakeDevice &blocking = host.create_device(
-      "blocker", "hostile-blocking",
-      {{"block_ms", 20}, {"failsafe_unit", 2}, {"failsafe_register", 40125}, {"failsafe_value", 0}});
+  FakeDevice &blocking = host.create_device("blocker", "hostile-blocking",
+                                            {{"block_ms", 20},
+                                             {"failsafe_unit", 2},
+                                             {"failsafe_register", 40125},
+                                             {"failsafe_value", 0}});
   ASSERT_EQ(blocking.start(), HEARTH_OK);
   ASSERT_EQ(blocking.failsafe_writes.size(), 1u);
   const hearth_modbus_request &write = blocking.failsafe_writes[0];

@@ -1,10 +1,11 @@
 // Plugins run through the serialising host (serialising/serialising_host.hpp): every call crosses
 // as bytes, and what the plugin is handed dies with the call. Good plugins work unchanged; a
 // plugin that keeps a pointer reads poison, or under ASan with freed buffers, dies.
+#include "serialising_host.hpp"
+
 #include <memory>
 
 #include "abi_test_support.hpp"
-#include "serialising_host.hpp"
 
 namespace {
 

@@ -77,9 +77,9 @@ class ModbusMeter : public hearth::Device {
     if (consecutive_failures_ < offline_after_failures_ || (!online_ && reported_offline_)) return;
     online_ = false;
     reported_offline_ = true;
-    const std::string reason = hearth::text("no valid answer from unit ", unit_, " at register ",
-                                            first_register_, " (", why, "), ",
-                                            consecutive_failures_, " polls in a row");
+    const std::string reason =
+        hearth::text("no valid answer from unit ", unit_, " at register ", first_register_, " (",
+                     why, "), ", consecutive_failures_, " polls in a row");
     host().set_offline(reason);
     host().raise_alarm(kAlarmMeterOffline, HEARTH_SEVERITY_MAJOR, reason);
     host().warn(reason);
@@ -129,5 +129,8 @@ HEARTH_PLUGIN(
             .default_value("10")
             .unit("Wh")
             .help("Energy of one count of the energy registers (10 for a 0.01 kWh register)."),
-        hearth::param_int("offline_after").min(1).max(100).default_value("3").help(
-            "Failed reads in a row after which the meter is reported offline.")))
+        hearth::param_int("offline_after")
+            .min(1)
+            .max(100)
+            .default_value("3")
+            .help("Failed reads in a row after which the meter is reported offline.")))

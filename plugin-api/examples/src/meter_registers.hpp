@@ -6,11 +6,11 @@
 namespace example_meter {
 
 // Offsets from the block's first register. 32-bit values are big-endian, high word first.
-constexpr uint32_t kPowerOffset = 0;          // I32, W, + import / - export (as the meter counts)
-constexpr uint32_t kImportEnergyOffset = 2;   // U32, counts of energy_wh_per_count
-constexpr uint32_t kExportEnergyOffset = 4;   // U32, counts of energy_wh_per_count
-constexpr uint32_t kVoltageOffset = 6;        // U16, 0.1 V
-constexpr uint32_t kFrequencyOffset = 7;      // U16, 0.01 Hz
+constexpr uint32_t kPowerOffset = 0;         // I32, W, + import / - export (as the meter counts)
+constexpr uint32_t kImportEnergyOffset = 2;  // U32, counts of energy_wh_per_count
+constexpr uint32_t kExportEnergyOffset = 4;  // U32, counts of energy_wh_per_count
+constexpr uint32_t kVoltageOffset = 6;       // U16, 0.1 V
+constexpr uint32_t kFrequencyOffset = 7;     // U16, 0.01 Hz
 constexpr uint32_t kBlockRegisters = 8;
 
 enum class PowerSign { kImportPositive, kExportPositive };

@@ -16,10 +16,14 @@ constexpr int32_t kUnit = 7;
 std::vector<uint16_t> block(int32_t power_w, uint32_t import_counts, uint32_t export_counts,
                             uint16_t decivolts, uint16_t centihertz) {
   const auto p = static_cast<uint32_t>(power_w);
-  return {static_cast<uint16_t>(p >> 16),           static_cast<uint16_t>(p & 0xffff),
-          static_cast<uint16_t>(import_counts >> 16), static_cast<uint16_t>(import_counts & 0xffff),
-          static_cast<uint16_t>(export_counts >> 16), static_cast<uint16_t>(export_counts & 0xffff),
-          decivolts,                                 centihertz};
+  return {static_cast<uint16_t>(p >> 16),
+          static_cast<uint16_t>(p & 0xffff),
+          static_cast<uint16_t>(import_counts >> 16),
+          static_cast<uint16_t>(import_counts & 0xffff),
+          static_cast<uint16_t>(export_counts >> 16),
+          static_cast<uint16_t>(export_counts & 0xffff),
+          decivolts,
+          centihertz};
 }
 
 class ExampleMeterTest : public ::testing::Test {
@@ -104,7 +108,8 @@ TEST_F(ExampleMeterTest, GoesOfflineWithAReasonAfterThreeTimeoutsAndRecovers) {
   EXPECT_TRUE(meter.online());
   host_.advance_ms(2000);
   EXPECT_FALSE(meter.online());
-  EXPECT_NE(meter.health_reason().find("HEARTH_E_TIMEOUT"), std::string::npos) << meter.health_reason();
+  EXPECT_NE(meter.health_reason().find("HEARTH_E_TIMEOUT"), std::string::npos)
+      << meter.health_reason();
   EXPECT_NE(meter.health_reason().find("unit 7"), std::string::npos) << meter.health_reason();
   EXPECT_TRUE(meter.alarm_active(1));
   const size_t published = meter.point("power_w").publications.size();

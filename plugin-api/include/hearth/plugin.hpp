@@ -67,23 +67,40 @@ namespace hearth {
 // The name of a status code, for messages: "HEARTH_E_TIMEOUT".
 inline const char *status_name(int32_t status) {
   switch (status) {
-    case HEARTH_OK: return "HEARTH_OK";
-    case HEARTH_E_INVALID: return "HEARTH_E_INVALID";
-    case HEARTH_E_NOT_SUPPORTED: return "HEARTH_E_NOT_SUPPORTED";
-    case HEARTH_E_TIMEOUT: return "HEARTH_E_TIMEOUT";
-    case HEARTH_E_IO: return "HEARTH_E_IO";
-    case HEARTH_E_BUSY: return "HEARTH_E_BUSY";
-    case HEARTH_E_NO_MEMORY: return "HEARTH_E_NO_MEMORY";
-    case HEARTH_E_STATE: return "HEARTH_E_STATE";
-    case HEARTH_E_DENIED: return "HEARTH_E_DENIED";
-    case HEARTH_E_NOT_FOUND: return "HEARTH_E_NOT_FOUND";
-    case HEARTH_E_VERSION: return "HEARTH_E_VERSION";
-    case HEARTH_E_INTERNAL: return "HEARTH_E_INTERNAL";
-    case HEARTH_E_CANCELLED: return "HEARTH_E_CANCELLED";
-    case HEARTH_E_MODBUS_EXCEPTION: return "HEARTH_E_MODBUS_EXCEPTION";
-    case HEARTH_E_WRONG_THREAD: return "HEARTH_E_WRONG_THREAD";
-    case HEARTH_E_TOO_SMALL: return "HEARTH_E_TOO_SMALL";
-    default: return "unknown status";
+    case HEARTH_OK:
+      return "HEARTH_OK";
+    case HEARTH_E_INVALID:
+      return "HEARTH_E_INVALID";
+    case HEARTH_E_NOT_SUPPORTED:
+      return "HEARTH_E_NOT_SUPPORTED";
+    case HEARTH_E_TIMEOUT:
+      return "HEARTH_E_TIMEOUT";
+    case HEARTH_E_IO:
+      return "HEARTH_E_IO";
+    case HEARTH_E_BUSY:
+      return "HEARTH_E_BUSY";
+    case HEARTH_E_NO_MEMORY:
+      return "HEARTH_E_NO_MEMORY";
+    case HEARTH_E_STATE:
+      return "HEARTH_E_STATE";
+    case HEARTH_E_DENIED:
+      return "HEARTH_E_DENIED";
+    case HEARTH_E_NOT_FOUND:
+      return "HEARTH_E_NOT_FOUND";
+    case HEARTH_E_VERSION:
+      return "HEARTH_E_VERSION";
+    case HEARTH_E_INTERNAL:
+      return "HEARTH_E_INTERNAL";
+    case HEARTH_E_CANCELLED:
+      return "HEARTH_E_CANCELLED";
+    case HEARTH_E_MODBUS_EXCEPTION:
+      return "HEARTH_E_MODBUS_EXCEPTION";
+    case HEARTH_E_WRONG_THREAD:
+      return "HEARTH_E_WRONG_THREAD";
+    case HEARTH_E_TOO_SMALL:
+      return "HEARTH_E_TOO_SMALL";
+    default:
+      return "unknown status";
   }
 }
 
@@ -150,10 +167,14 @@ hearth_value make_value(const T &v) {
 // The value as a number (DOUBLE, INT or BOOL), or nullopt.
 inline std::optional<double> number_of(const hearth_value &v) {
   switch (v.type) {
-    case HEARTH_VALUE_DOUBLE: return v.as.d;
-    case HEARTH_VALUE_INT: return static_cast<double>(v.as.i);
-    case HEARTH_VALUE_BOOL: return v.as.b ? 1.0 : 0.0;
-    default: return std::nullopt;
+    case HEARTH_VALUE_DOUBLE:
+      return v.as.d;
+    case HEARTH_VALUE_INT:
+      return static_cast<double>(v.as.i);
+    case HEARTH_VALUE_BOOL:
+      return v.as.b ? 1.0 : 0.0;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -186,8 +207,18 @@ Limit limit(const char *name, const T &value) {
 class Param {
  public:
   constexpr Param(int32_t type, const char *name)
-      : desc_{sizeof(hearth_param_desc), type, 0u, 0u, 0.0, 0.0, name,
-              nullptr, nullptr, nullptr, nullptr, nullptr} {}
+      : desc_{sizeof(hearth_param_desc),
+              type,
+              0u,
+              0u,
+              0.0,
+              0.0,
+              name,
+              nullptr,
+              nullptr,
+              nullptr,
+              nullptr,
+              nullptr} {}
   constexpr Param required() const { return with_flag(HEARTH_PARAM_REQUIRED); }
   constexpr Param min(double value) const {
     Param p = with_flag(HEARTH_PARAM_HAS_MIN);
@@ -231,15 +262,27 @@ class Param {
   hearth_param_desc desc_;
 };
 
-constexpr Param param_int(const char *name) { return Param(HEARTH_PARAM_INT, name); }
-constexpr Param param_double(const char *name) { return Param(HEARTH_PARAM_DOUBLE, name); }
-constexpr Param param_bool(const char *name) { return Param(HEARTH_PARAM_BOOL, name); }
-constexpr Param param_string(const char *name) { return Param(HEARTH_PARAM_STRING, name); }
+constexpr Param param_int(const char *name) {
+  return Param(HEARTH_PARAM_INT, name);
+}
+constexpr Param param_double(const char *name) {
+  return Param(HEARTH_PARAM_DOUBLE, name);
+}
+constexpr Param param_bool(const char *name) {
+  return Param(HEARTH_PARAM_BOOL, name);
+}
+constexpr Param param_string(const char *name) {
+  return Param(HEARTH_PARAM_STRING, name);
+}
 constexpr Param param_enum(const char *name, const char *choices) {
   return Param(HEARTH_PARAM_ENUM, name).choices(choices);
 }
-constexpr Param param_duration(const char *name) { return Param(HEARTH_PARAM_DURATION, name); }
-constexpr Param param_list(const char *name) { return Param(HEARTH_PARAM_LIST, name); }
+constexpr Param param_duration(const char *name) {
+  return Param(HEARTH_PARAM_DURATION, name);
+}
+constexpr Param param_list(const char *name) {
+  return Param(HEARTH_PARAM_LIST, name);
+}
 
 /* ---- Commands and Modbus results (views and copies of what the host hands over) ------------- */
 
@@ -374,10 +417,10 @@ inline hearth_modbus_request modbus_write_registers(int32_t unit, uint32_t addre
   if (values.empty() || values.size() > HEARTH_MODBUS_VALUES_MAX)
     throw Error(HEARTH_E_INVALID, text("a register write carries 1 to ", HEARTH_MODBUS_VALUES_MAX,
                                        " values, not ", values.size()));
-  hearth_modbus_request r = modbus_read(values.size() == 1 ? HEARTH_MODBUS_WRITE_SINGLE_REGISTER
-                                                           : HEARTH_MODBUS_WRITE_MULTIPLE_REGISTERS,
-                                        unit, address, static_cast<uint32_t>(values.size()),
-                                        priority);
+  hearth_modbus_request r =
+      modbus_read(values.size() == 1 ? HEARTH_MODBUS_WRITE_SINGLE_REGISTER
+                                     : HEARTH_MODBUS_WRITE_MULTIPLE_REGISTERS,
+                  unit, address, static_cast<uint32_t>(values.size()), priority);
   std::copy(values.begin(), values.end(), r.values);
   return r;
 }
@@ -491,13 +534,21 @@ class Host {
     api_->log(device_, level, message.c_str());
   }
   template <class... P>
-  void debug(const P &...parts) const { log(HEARTH_LOG_DEBUG, text(parts...)); }
+  void debug(const P &...parts) const {
+    log(HEARTH_LOG_DEBUG, text(parts...));
+  }
   template <class... P>
-  void info(const P &...parts) const { log(HEARTH_LOG_INFO, text(parts...)); }
+  void info(const P &...parts) const {
+    log(HEARTH_LOG_INFO, text(parts...));
+  }
   template <class... P>
-  void warn(const P &...parts) const { log(HEARTH_LOG_WARN, text(parts...)); }
+  void warn(const P &...parts) const {
+    log(HEARTH_LOG_WARN, text(parts...));
+  }
   template <class... P>
-  void error(const P &...parts) const { log(HEARTH_LOG_ERROR, text(parts...)); }
+  void error(const P &...parts) const {
+    log(HEARTH_LOG_ERROR, text(parts...));
+  }
 
   // [any thread] Clocks.
   int64_t now_mono_ns() const { return api_->now_mono_ns(); }
@@ -529,9 +580,8 @@ class Host {
 
   // Configuration. A name missing from the driver's parameter table is an Error.
   std::string device_id() const {
-    return read_text("device_id", [&](char *buf, uint32_t size) {
-      return api_->device_id(device_, buf, size);
-    });
+    return read_text("device_id",
+                     [&](char *buf, uint32_t size) { return api_->device_id(device_, buf, size); });
   }
   int64_t param_int(const char *name) const {
     int64_t out = 0;
@@ -708,9 +758,9 @@ class Host {
   }
   // The writes that put the device in its safe state (replaces the previous set).
   void register_failsafe(const std::vector<hearth_modbus_request> &writes) {
-    detail::check(api_->failsafe_register(device_, writes.data(),
-                                          static_cast<uint32_t>(writes.size())),
-                  "failsafe_register");
+    detail::check(
+        api_->failsafe_register(device_, writes.data(), static_cast<uint32_t>(writes.size())),
+        "failsafe_register");
   }
 
   // HAL channels granted in YAML.
@@ -731,8 +781,9 @@ class Host {
 
   // Health shown to the installer.
   void set_health(bool online, const std::string &reason) {
-    detail::check(api_->health_set(device_, online ? 1 : 0, reason.empty() ? nullptr : reason.c_str()),
-                  "health_set");
+    detail::check(
+        api_->health_set(device_, online ? 1 : 0, reason.empty() ? nullptr : reason.c_str()),
+        "health_set");
   }
   void set_online() { set_health(true, std::string()); }
   void set_offline(const std::string &reason) { set_health(false, reason); }
@@ -754,7 +805,8 @@ class Host {
 
   static uint32_t to_ms(std::chrono::milliseconds ms, const char *what) {
     if (ms.count() < 0 || ms.count() > UINT32_MAX)
-      throw Error(HEARTH_E_INVALID, text("timer ", what, " of ", ms.count(), " ms is out of range"));
+      throw Error(HEARTH_E_INVALID,
+                  text("timer ", what, " of ", ms.count(), " ms is out of range"));
     return static_cast<uint32_t>(ms.count());
   }
   static int32_t check_param(int32_t status, const char *name) {
@@ -875,8 +927,7 @@ class Point {
 template <class T>
 Point<T> Host::declare_point(const char *name, const char *unit, uint32_t max_age_ms) {
   const int32_t id = api_->point_declare(device_, name, ValueType<T>::value, unit, max_age_ms);
-  if (id < 0)
-    throw Error(id, text("point_declare '", name, "' failed: ", status_name(id)));
+  if (id < 0) throw Error(id, text("point_declare '", name, "' failed: ", status_name(id)));
   return Point<T>(this, id);
 }
 
@@ -1099,19 +1150,19 @@ const hearth_plugin_desc *enter(const hearth_plugin_desc *desc, uint32_t host_ab
  *   HEARTH_PLUGIN(id, version, vendor, spdx_license, summary, hearth::driver<D>(...), ...)
  * The host table is kept in a variable private to this plugin (an unnamed namespace), so two
  * plugins built with default symbol visibility still never share it. */
-#define HEARTH_PLUGIN(plugin_id, plugin_version, plugin_vendor, plugin_license, plugin_summary, \
-                      ...)                                                                      \
-  namespace {                                                                                   \
-  struct HearthPluginTag {                                                                      \
-    static inline const hearth_host_api *host = nullptr;                                        \
-  };                                                                                            \
-  }                                                                                             \
-  extern "C" HEARTH_EXPORT const hearth_plugin_desc *hearth_plugin_entry(                       \
-      uint32_t host_abi_version, const hearth_host_api *host) {                                 \
+#define HEARTH_PLUGIN(plugin_id, plugin_version, plugin_vendor, plugin_license, plugin_summary,   \
+                      ...)                                                                        \
+  namespace {                                                                                     \
+  struct HearthPluginTag {                                                                        \
+    static inline const hearth_host_api *host = nullptr;                                          \
+  };                                                                                              \
+  }                                                                                               \
+  extern "C" HEARTH_EXPORT const hearth_plugin_desc *hearth_plugin_entry(                         \
+      uint32_t host_abi_version, const hearth_host_api *host) {                                   \
     static const auto hearth_plugin_table = ::hearth::detail::make_plugin_table<HearthPluginTag>( \
-        plugin_id, plugin_version, plugin_vendor, plugin_license, plugin_summary, __VA_ARGS__);  \
+        plugin_id, plugin_version, plugin_vendor, plugin_license, plugin_summary, __VA_ARGS__);   \
     return ::hearth::detail::enter<HearthPluginTag>(hearth_plugin_table.desc(), host_abi_version, \
-                                                    host);                                       \
+                                                    host);                                        \
   }
 
 #endif /* HEARTH_PLUGIN_HPP */

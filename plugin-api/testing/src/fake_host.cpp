@@ -4,8 +4,8 @@
 #include <poll.h>
 
 #include <algorithm>
-#include <hearth/testing/fake_host.hpp>
 #include <cstring>
+#include <hearth/testing/fake_host.hpp>
 #include <stdexcept>
 
 namespace hearth::testing {
@@ -21,16 +21,22 @@ std::string version_text(uint32_t version) {
 
 }  // namespace
 
-FakeHost *active_fake_host() { return g_active_host.load(); }  // for fake_host_api.cpp
+FakeHost *active_fake_host() {
+  return g_active_host.load();
+}  // for fake_host_api.cpp
 
 /* ---- Records -------------------------------------------------------------------------------- */
 
 double Publication::number() const {
   switch (value.type) {
-    case HEARTH_VALUE_DOUBLE: return value.as.d;
-    case HEARTH_VALUE_INT: return static_cast<double>(value.as.i);
-    case HEARTH_VALUE_BOOL: return value.as.b;
-    default: throw std::logic_error("publication is not a number");
+    case HEARTH_VALUE_DOUBLE:
+      return value.as.d;
+    case HEARTH_VALUE_INT:
+      return static_cast<double>(value.as.i);
+    case HEARTH_VALUE_BOOL:
+      return value.as.b;
+    default:
+      throw std::logic_error("publication is not a number");
   }
 }
 
@@ -47,7 +53,8 @@ const Publication &PointRecord::last() const {
 /* ---- Devices -------------------------------------------------------------------------------- */
 
 int32_t FakeDevice::start() {
-  if (state_ != State::kCreated) throw std::logic_error("start() on device '" + id_ + "' that is not created");
+  if (state_ != State::kCreated)
+    throw std::logic_error("start() on device '" + id_ + "' that is not created");
   int32_t status = HEARTH_E_INTERNAL;
   last_error_.clear();
   state_ = State::kRunning;
@@ -82,7 +89,8 @@ void FakeDevice::destroy() {
 uint64_t FakeDevice::command(const std::string &capability, const std::string &name,
                              const std::vector<std::pair<std::string, hearth_value>> &args,
                              int64_t deadline_ms, int32_t priority) {
-  if (state_ != State::kRunning) throw std::logic_error("command to device '" + id_ + "' that is not running");
+  if (state_ != State::kRunning)
+    throw std::logic_error("command to device '" + id_ + "' that is not running");
   if (args.size() > HEARTH_COMMAND_ARGS_MAX) throw std::invalid_argument("too many command args");
   hearth_command cmd{};
   cmd.struct_size = sizeof cmd;
@@ -127,7 +135,8 @@ const CommandRecord &FakeDevice::command_record(uint64_t command_id) const {
 
 const PointRecord &FakeDevice::point(const std::string &name) const {
   auto it = points.find(name);
-  if (it == points.end()) throw std::out_of_range("device '" + id_ + "' has no point '" + name + "'");
+  if (it == points.end())
+    throw std::out_of_range("device '" + id_ + "' has no point '" + name + "'");
   return it->second;
 }
 
@@ -170,9 +179,9 @@ void FakeHost::call_plugin(FakeDevice *device, Fn &&fn) {
   calling_ = device;
   const auto began = std::chrono::steady_clock::now();
   fn();
-  const int64_t took_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::steady_clock::now() - began)
-                              .count();
+  const int64_t took_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began)
+          .count();
   calling_ = outer;
   if (device == nullptr) return;
   device->longest_call_ns = std::max(device->longest_call_ns, took_ns);
@@ -191,13 +200,15 @@ std::string FakeHost::check_descriptor(const hearth_plugin_desc &desc) const {
   if (desc.id == nullptr || desc.id[0] == '\0') return "plugin has no id";
   if (desc.driver_count == 0 || desc.drivers == nullptr) return "plugin has no drivers";
   for (const hearth_plugin_desc *loaded : plugins_)
-    if (std::string(loaded->id) == desc.id) return std::string("duplicate plugin id '") + desc.id + "'";
+    if (std::string(loaded->id) == desc.id)
+      return std::string("duplicate plugin id '") + desc.id + "'";
   for (uint32_t i = 0; i < desc.driver_count; ++i) {
     const auto &d = *reinterpret_cast<const hearth_driver_desc *>(
         reinterpret_cast<const char *>(desc.drivers) + i * desc.drivers[0].struct_size);
     if (d.name == nullptr || !d.create || !d.start || !d.command || !d.stop || !d.destroy)
       return "driver " + std::to_string(i) + " lacks a name or a vtable function";
-    if (d.param_count > 0 && d.params == nullptr) return std::string("driver '") + d.name + "' has no params";
+    if (d.param_count > 0 && d.params == nullptr)
+      return std::string("driver '") + d.name + "' has no params";
   }
   return "";
 }
@@ -269,7 +280,9 @@ FakeDevice &FakeHost::create_device(const std::string &id, const std::string &dr
   }
   device.state_ = FakeDevice::State::kCreated;
   device.creating_ = true;
-  call_plugin(&device, [&] { device.create_status_ = device.driver_->create(device.handle(), &device.instance_); });
+  call_plugin(&device, [&] {
+    device.create_status_ = device.driver_->create(device.handle(), &device.instance_);
+  });
   device.creating_ = false;
   if (device.create_status_ != HEARTH_OK) {
     device.state_ = FakeDevice::State::kCreateFailed;
@@ -302,7 +315,8 @@ void FakeHost::push_ct_block(const std::string &channel, double sample_rate_hz,
                           block.channel = static_cast<uint32_t>(channel.back() - '1');
                           block.first_sample_mono_ns = first_ns;
                           block.sample_rate_hz = sample_rate_hz;
-                          block.count = static_cast<uint32_t>(std::min(voltage_v.size(), current_a.size()));
+                          block.count =
+                              static_cast<uint32_t>(std::min(voltage_v.size(), current_a.size()));
                           block.voltage_v = voltage_v.data();
                           block.current_a = current_a.data();
                           s.fn(s.user, &block);
@@ -395,7 +409,8 @@ size_t FakeHost::expire_commands() {
   for (auto &device : devices_)
     for (CommandRecord &c : device->commands) {
       auto deadline = device->deadlines_.find(c.id);
-      if (c.status || deadline == device->deadlines_.end() || deadline->second > now_mono_ns()) continue;
+      if (c.status || deadline == device->deadlines_.end() || deadline->second > now_mono_ns())
+        continue;
       c.status = HEARTH_E_TIMEOUT;
       c.message = "deadline passed";
       c.completed_by_host = true;

@@ -36,7 +36,8 @@ bool is_read(int32_t function) {
 std::string check_request(const hearth_modbus_request *r) {
   if (r == nullptr) return "request is NULL";
   if (r->struct_size < sizeof(hearth_modbus_request)) return "request struct_size too small";
-  if (r->unit < 0 || r->unit > kModbusUnitMax) return "unit " + std::to_string(r->unit) + " out of 0..247";
+  if (r->unit < 0 || r->unit > kModbusUnitMax)
+    return "unit " + std::to_string(r->unit) + " out of 0..247";
   if (r->function == HEARTH_MODBUS_RAW) return "raw PDUs are not scripted by the fake host";
   if (!is_read(r->function) && !is_write(r->function))
     return "unknown function " + std::to_string(r->function);
@@ -100,7 +101,8 @@ struct FakeHostAccess {
     FakeHost *h = active_fake_host();
     if (h == nullptr) return;
     FakeDevice *d = dev ? lookup(*h, dev) : nullptr;
-    if (dev != nullptr && d == nullptr) h->violation(nullptr, "log: a device handle the host never gave out");
+    if (dev != nullptr && d == nullptr)
+      h->violation(nullptr, "log: a device handle the host never gave out");
     h->add_log(d, level, message ? message : "(null)");
   }
   static int64_t now_mono_ns() {
@@ -216,8 +218,12 @@ struct FakeHostAccess {
     if (fn == nullptr) return HEARTH_E_INVALID;
     FakeHost &h = *d->host_;
     const int32_t id = h.next_timer_id_++;
-    h.timers_[id] = {d, d->generation_.load(), h.now_mono_ns() + int64_t{first_ms} * 1'000'000,
-                     int64_t{period_ms} * 1'000'000, fn, user};
+    h.timers_[id] = {d,
+                     d->generation_.load(),
+                     h.now_mono_ns() + int64_t{first_ms} * 1'000'000,
+                     int64_t{period_ms} * 1'000'000,
+                     fn,
+                     user};
     return id;
   }
   static int32_t timer_cancel(hearth_device *dev, int32_t timer_id) {
@@ -294,12 +300,14 @@ struct FakeHostAccess {
       d->host_->violation(d, "point_publish with quality STALE (the host sets it, not plugins)");
       return HEARTH_E_INVALID;
     }
-    if (quality != HEARTH_QUALITY_GOOD && quality != HEARTH_QUALITY_INVALID) return HEARTH_E_INVALID;
+    if (quality != HEARTH_QUALITY_GOOD && quality != HEARTH_QUALITY_INVALID)
+      return HEARTH_E_INVALID;
     if (value->type != point->second.value_type) return HEARTH_E_INVALID;
     if (value->type == HEARTH_VALUE_STRING &&
         strnlen(value->as.s, HEARTH_VALUE_STRING_MAX) == HEARTH_VALUE_STRING_MAX)
       return HEARTH_E_INVALID;
-    point->second.publications.push_back({*value, sampled_mono_ns, quality, d->host_->now_mono_ns()});
+    point->second.publications.push_back(
+        {*value, sampled_mono_ns, quality, d->host_->now_mono_ns()});
     return HEARTH_OK;
   }
 
@@ -340,7 +348,8 @@ struct FakeHostAccess {
     int32_t status = HEARTH_OK;
     FakeDevice *d = enter(dev, "alarm_raise", status);
     if (d == nullptr) return status;
-    if (severity < HEARTH_SEVERITY_WARNING || severity > HEARTH_SEVERITY_CRITICAL || text == nullptr)
+    if (severity < HEARTH_SEVERITY_WARNING || severity > HEARTH_SEVERITY_CRITICAL ||
+        text == nullptr)
       return HEARTH_E_INVALID;
     AlarmRecord &a = d->alarms[code];
     if (!a.active) ++a.raise_count;
@@ -367,7 +376,8 @@ struct FakeHostAccess {
     auto &store = d->host_->kv_[d->id_];
     auto it = store.find(key);
     if (it == store.end()) return HEARTH_E_NOT_FOUND;
-    if (it->second.size() > size || (buf == nullptr && !it->second.empty())) return HEARTH_E_TOO_SMALL;
+    if (it->second.size() > size || (buf == nullptr && !it->second.empty()))
+      return HEARTH_E_TOO_SMALL;
     if (!it->second.empty()) std::memcpy(buf, it->second.data(), it->second.size());
     return static_cast<int32_t>(it->second.size());
   }
@@ -405,7 +415,8 @@ struct FakeHostAccess {
     FakeModbus::Outcome outcome = h.modbus_.execute(*request);
     const uint32_t timeout_ms =
         request->timeout_ms ? request->timeout_ms : h.options_.default_modbus_timeout_ms;
-    const int64_t delay_ms = outcome.status == HEARTH_E_TIMEOUT ? timeout_ms : h.modbus_.latency_ms_;
+    const int64_t delay_ms =
+        outcome.status == HEARTH_E_TIMEOUT ? timeout_ms : h.modbus_.latency_ms_;
     const int64_t ready_ns = h.now_mono_ns() + delay_ms * 1'000'000;
     h.pending_.push_back({d, d->generation_.load(), ready_ns, [&h, id, outcome, done, user] {
                             hearth_modbus_result result{};
@@ -415,7 +426,8 @@ struct FakeHostAccess {
                             result.received_mono_ns = h.now_mono_ns();
                             result.exception_code = outcome.exception_code;
                             result.count = static_cast<uint32_t>(outcome.values.size());
-                            result.values = outcome.values.empty() ? nullptr : outcome.values.data();
+                            result.values =
+                                outcome.values.empty() ? nullptr : outcome.values.data();
                             done(user, &result);
                           }});
     return HEARTH_OK;
@@ -428,7 +440,8 @@ struct FakeHostAccess {
     if (d->options_.link.empty()) return HEARTH_E_DENIED;
     if (count > kFailsafeWritesMax || (count > 0 && writes == nullptr)) return HEARTH_E_INVALID;
     for (uint32_t i = 0; i < count; ++i)
-      if (!check_request(&writes[i]).empty() || !is_write(writes[i].function)) return HEARTH_E_INVALID;
+      if (!check_request(&writes[i]).empty() || !is_write(writes[i].function))
+        return HEARTH_E_INVALID;
     d->failsafe_writes.assign(writes, writes + count);
     ++d->failsafe_registrations;
     return HEARTH_OK;
@@ -474,7 +487,8 @@ struct FakeHostAccess {
     if (d == nullptr) return status;
     if (online != 0 && online != 1) return HEARTH_E_INVALID;
     const std::string why = reason ? reason : "";
-    if (d->health.empty() || d->health.back().online != (online == 1) || d->health.back().reason != why)
+    if (d->health.empty() || d->health.back().online != (online == 1) ||
+        d->health.back().reason != why)
       d->health.push_back({online == 1, why, d->host_->now_mono_ns()});
     return HEARTH_OK;
   }

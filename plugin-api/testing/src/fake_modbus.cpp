@@ -45,11 +45,17 @@ void FakeModbus::clear_exception(int32_t unit, uint32_t address) {
   units_[unit].exceptions.erase(address);
 }
 
-void FakeModbus::timeout_next(int32_t unit, int count) { units_[unit].timeouts += count; }
+void FakeModbus::timeout_next(int32_t unit, int count) {
+  units_[unit].timeouts += count;
+}
 
-void FakeModbus::io_error_next(int32_t unit, int count) { units_[unit].io_errors += count; }
+void FakeModbus::io_error_next(int32_t unit, int count) {
+  units_[unit].io_errors += count;
+}
 
-void FakeModbus::set_silent(int32_t unit, bool silent) { units_[unit].silent = silent; }
+void FakeModbus::set_silent(int32_t unit, bool silent) {
+  units_[unit].silent = silent;
+}
 
 FakeModbus::Outcome FakeModbus::read(const std::map<uint32_t, uint16_t> &table, uint32_t address,
                                      uint32_t count) {

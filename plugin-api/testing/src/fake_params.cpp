@@ -31,8 +31,10 @@ std::optional<double> parse_double(const std::string &s) {
 
 // YAML 1.1 booleans, as yaml-cpp (and so hearthd) reads them.
 std::optional<bool> parse_bool(const std::string &s) {
-  static const char *const kTrue[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
-  static const char *const kFalse[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+  static const char *const kTrue[] = {"true", "True", "TRUE", "yes", "Yes",
+                                      "YES",  "on",   "On",   "ON"};
+  static const char *const kFalse[] = {"false", "False", "FALSE", "no", "No",
+                                       "NO",    "off",   "Off",   "OFF"};
   for (const char *t : kTrue)
     if (s == t) return true;
   for (const char *f : kFalse)
@@ -160,7 +162,8 @@ std::string FakeHost::resolve_params(FakeDevice &device, const Params &params) c
     device.params_[p.name] = {p.type, served_text(p, *value), value->items};
   }
   for (const auto &[name, value] : params)
-    if (!known.count(name)) return where + name + "' is not a parameter of driver '" + driver.name + "'";
+    if (!known.count(name))
+      return where + name + "' is not a parameter of driver '" + driver.name + "'";
   return "";
 }
 

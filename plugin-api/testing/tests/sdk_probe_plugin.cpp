@@ -1,9 +1,8 @@
 // A plugin linked straight into the SDK test binary: each driver exercises one part of
 // hearth/plugin.hpp, steered by its `mode` parameter.
-#include <hearth/plugin.hpp>
-
 #include <unistd.h>
 
+#include <hearth/plugin.hpp>
 #include <thread>
 
 namespace sdk_probe {
@@ -56,8 +55,8 @@ class Probe : public hearth::Device {
     label_point_ = host().declare_point<std::string>("label", "", 10'000);
     thread_point_ = host().declare_point<bool>("ran_on_core_thread", "", 10'000);
     core_thread_ = std::this_thread::get_id();
-    host().register_capability("switch", {hearth::limit("rated_w", 2300.0),
-                                          hearth::limit("phases", 1)});
+    host().register_capability("switch",
+                               {hearth::limit("rated_w", 2300.0), hearth::limit("phases", 1)});
     ratio_point_.publish(ratio_ * (enabled_ ? 1 : -1));
     label_point_.publish(label_ + "/" + std::to_string(tags_.size()));
     // A periodic timer that cancels itself on its third tick.
@@ -70,7 +69,9 @@ class Probe : public hearth::Device {
 
   void command(const hearth::Command &command) override {
     if (command.name() == "post_from_thread") {
-      std::thread([this] { host().post([this] { thread_point_.publish(on_core_thread()); }); }).join();
+      std::thread([this] {
+        host().post([this] { thread_point_.publish(on_core_thread()); });
+      }).join();
     } else if (command.name() == "work") {
       const auto id = command.id();
       host().submit_work([this] { work_thread_ = std::this_thread::get_id(); },
@@ -159,7 +160,8 @@ class IoProbe : public hearth::Device {
     if (command.name() == "write_fd") {
       if (::write(pipe_[1], "abc", 3) != 3) throw hearth::Error(HEARTH_E_IO, "write failed");
     } else if (command.name() == "read_as_failsafe") {
-      host().register_failsafe({hearth::modbus_read(HEARTH_MODBUS_READ_HOLDING_REGISTERS, 1, 0, 1)});
+      host().register_failsafe(
+          {hearth::modbus_read(HEARTH_MODBUS_READ_HOLDING_REGISTERS, 1, 0, 1)});
     }
     host().complete(command);
   }
@@ -176,18 +178,18 @@ class IoProbe : public hearth::Device {
 
 }  // namespace sdk_probe
 
-HEARTH_PLUGIN("sdk-probe", "0.0.1", "Hearth tests", "Apache-2.0", "Exercises plugin.hpp",
-              hearth::driver<sdk_probe::Failing>(
-                  "sdk-failing", "test", "Fails on purpose",
-                  hearth::param_enum("fail_in", "create|start|command|stop").required(),
-                  hearth::param_enum("throw", "hearth|std|alloc|other").default_value("hearth")),
-              hearth::driver<sdk_probe::Probe>(
-                  "sdk-probe", "test", "Uses every Host helper",
-                  hearth::param_double("ratio").default_value("0.5"),
-                  hearth::param_bool("enabled").default_value("true"),
-                  hearth::param_duration("period").default_value("100ms"),
-                  hearth::param_list("tags").max(4),
-                  hearth::param_string("label").default_value("probe")),
-              hearth::driver<sdk_probe::IoProbe>(
-                  "sdk-io", "test", "Uses fd watches, HAL, identity and fail-safe writes",
-                  hearth::param_string("long_text").default_value("")))
+HEARTH_PLUGIN(
+    "sdk-probe", "0.0.1", "Hearth tests", "Apache-2.0", "Exercises plugin.hpp",
+    hearth::driver<sdk_probe::Failing>(
+        "sdk-failing", "test", "Fails on purpose",
+        hearth::param_enum("fail_in", "create|start|command|stop").required(),
+        hearth::param_enum("throw", "hearth|std|alloc|other").default_value("hearth")),
+    hearth::driver<sdk_probe::Probe>("sdk-probe", "test", "Uses every Host helper",
+                                     hearth::param_double("ratio").default_value("0.5"),
+                                     hearth::param_bool("enabled").default_value("true"),
+                                     hearth::param_duration("period").default_value("100ms"),
+                                     hearth::param_list("tags").max(4),
+                                     hearth::param_string("label").default_value("probe")),
+    hearth::driver<sdk_probe::IoProbe>("sdk-io", "test",
+                                       "Uses fd watches, HAL, identity and fail-safe writes",
+                                       hearth::param_string("long_text").default_value("")))

@@ -16,11 +16,15 @@ using hearth::testing::FakeDevice;
 using hearth::testing::FakeHost;
 using hearth::testing::Params;
 
-hearth_value text_value(const char *s) { return hearth::make_value(s); }
+hearth_value text_value(const char *s) {
+  return hearth::make_value(s);
+}
 
 class SdkTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_NE(host_.load(&hearth_plugin_entry), nullptr) << host_.load_error(); }
+  void SetUp() override {
+    ASSERT_NE(host_.load(&hearth_plugin_entry), nullptr) << host_.load_error();
+  }
   FakeDevice &probe(Params extra = {}) {
     Params params{{"tags", std::vector<std::string>{"a", "b"}}};
     for (auto &[k, v] : extra) params.insert_or_assign(k, v);
@@ -62,7 +66,8 @@ TEST(SdkEntryTest, RefusesAnotherMajorAndAnOlderHostWithALoggedReason) {
     EXPECT_EQ(host.load(&hearth_plugin_entry), nullptr);
     EXPECT_EQ(host.load_error(), "the entry function returned NULL");
     ASSERT_EQ(host.logs().size(), 1u);
-    EXPECT_NE(host.logs()[0].message.find("sdk-probe"), std::string::npos) << host.logs()[0].message;
+    EXPECT_NE(host.logs()[0].message.find("sdk-probe"), std::string::npos)
+        << host.logs()[0].message;
     EXPECT_EQ(host.logs()[0].level, HEARTH_LOG_ERROR);
   }
 }
@@ -73,13 +78,16 @@ struct FailureCase {
   int32_t status;
   const char *message;
 };
-void PrintTo(const FailureCase &c, std::ostream *out) { *out << c.where << "/" << c.kind; }
+void PrintTo(const FailureCase &c, std::ostream *out) {
+  *out << c.where << "/" << c.kind;
+}
 
 class SdkFailureTest : public SdkTest, public ::testing::WithParamInterface<FailureCase> {};
 
 TEST_P(SdkFailureTest, ExceptionsBecomeStatusesWithTheirMessage) {
   const FailureCase c = GetParam();
-  FakeDevice &d = host_.create_device("f", "sdk-failing", {{"fail_in", c.where}, {"throw", c.kind}});
+  FakeDevice &d =
+      host_.create_device("f", "sdk-failing", {{"fail_in", c.where}, {"throw", c.kind}});
   int32_t status = d.create_status();
   if (std::string(c.where) != "create") {
     ASSERT_EQ(status, HEARTH_OK);
@@ -118,20 +126,23 @@ TEST_F(SdkTest, AnExceptionFromStopIsLoggedNotPropagated) {
 }
 
 TEST_F(SdkTest, TypedParametersArriveWithDefaultsFilledIn) {
-  FakeDevice &d = probe({{"ratio", 2.5}, {"label", "hall"}, {"tags", std::vector<std::string>{"x", "y", "z"}}});
+  FakeDevice &d =
+      probe({{"ratio", 2.5}, {"label", "hall"}, {"tags", std::vector<std::string>{"x", "y", "z"}}});
   EXPECT_EQ(d.point("ratio").last().number(), 2.5);  // enabled defaults to true
   EXPECT_EQ(d.point("label").last().text(), "hall/3");
-  FakeDevice &off = host_.create_device("p2", "sdk-probe", {{"enabled", false}, {"tags", std::vector<std::string>{}}});
+  FakeDevice &off = host_.create_device("p2", "sdk-probe",
+                                        {{"enabled", false}, {"tags", std::vector<std::string>{}}});
   ASSERT_EQ(off.start(), HEARTH_OK);
   EXPECT_EQ(off.point("ratio").last().number(), -0.5);
   EXPECT_EQ(off.point("label").last().text(), "probe/0");
 }
 
 TEST_F(SdkTest, ListParameterBoundsAreChecked) {
-  FakeDevice &d = host_.create_device("p", "sdk-probe",
-                                      {{"tags", std::vector<std::string>{"1", "2", "3", "4", "5"}}});
+  FakeDevice &d = host_.create_device(
+      "p", "sdk-probe", {{"tags", std::vector<std::string>{"1", "2", "3", "4", "5"}}});
   EXPECT_EQ(d.create_status(), HEARTH_E_INVALID);
-  EXPECT_NE(d.last_error().find("'tags': 5 is above the maximum 4"), std::string::npos) << d.last_error();
+  EXPECT_NE(d.last_error().find("'tags': 5 is above the maximum 4"), std::string::npos)
+      << d.last_error();
 }
 
 TEST_F(SdkTest, CapabilityLimitsAreCopiedOut) {
@@ -157,7 +168,8 @@ TEST_F(SdkTest, PeriodicTimerCanCancelItselfAndIsThenFreed) {
 TEST_F(SdkTest, PostFromAnotherThreadRunsOnTheCoreThread) {
   FakeDevice &d = probe();
   d.command("switch", "post_from_thread", {{"note", text_value("posted")}});
-  EXPECT_FALSE(d.has_point("ran_on_core_thread") && !d.point("ran_on_core_thread").publications.empty());
+  EXPECT_FALSE(d.has_point("ran_on_core_thread") &&
+               !d.point("ran_on_core_thread").publications.empty());
   host_.run_pending();
   ASSERT_EQ(d.point("ran_on_core_thread").publications.size(), 1u);
   EXPECT_EQ(d.point("ran_on_core_thread").last().number(), 1.0);
@@ -247,8 +259,12 @@ TEST_F(SdkTest, FakeHostRefusesCallsAfterStopAndDropsTimers) {
   d.stop();
   host_.advance_ms(1000);
   EXPECT_TRUE(d.point("ticks").publications.empty());
-  EXPECT_EQ(host_.api()->timer_start(d.handle(), 0, 0, [](void *) {}, nullptr), HEARTH_E_STATE);
-  EXPECT_EQ(host_.api()->post(d.handle(), [](void *) {}, nullptr), HEARTH_E_STATE);
+  EXPECT_EQ(host_.api()->timer_start(
+                d.handle(), 0, 0, [](void *) {}, nullptr),
+            HEARTH_E_STATE);
+  EXPECT_EQ(host_.api()->post(
+                d.handle(), [](void *) {}, nullptr),
+            HEARTH_E_STATE);
   EXPECT_EQ(rules().size(), 2u);
 }
 

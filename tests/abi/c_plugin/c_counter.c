@@ -48,7 +48,8 @@ static int32_t counter_create(hearth_device *dev, void **instance) {
     free(c);
     return HEARTH_E_INVALID;
   }
-  if (g_host->kv_get(dev, "count", &c->count, (uint32_t)sizeof c->count) != (int32_t)sizeof c->count)
+  if (g_host->kv_get(dev, "count", &c->count, (uint32_t)sizeof c->count) !=
+      (int32_t)sizeof c->count)
     c->count = 0;
   *instance = c;
   return HEARTH_OK;
@@ -97,7 +98,9 @@ static void counter_stop(void *instance) {
   g_host->timer_cancel(c->dev, c->timer);
 }
 
-static void counter_destroy(void *instance) { free(instance); }
+static void counter_destroy(void *instance) {
+  free(instance);
+}
 
 static const hearth_param_desc counter_params[] = {
     {sizeof(hearth_param_desc), HEARTH_PARAM_INT, HEARTH_PARAM_HAS_MIN, 0, 1.0, 0.0, "step", "1",
@@ -112,9 +115,16 @@ static const hearth_driver_desc counter_drivers[] = {
      counter_start, counter_command, counter_stop, counter_destroy},
 };
 
-static const hearth_plugin_desc counter_plugin = {
-    sizeof(hearth_plugin_desc), HEARTH_ABI_VERSION, HEARTH_ABI_VERSION, 1, "c-counter", "0.1.0",
-    "Hearth tests", "Apache-2.0", "A plugin in plain C", counter_drivers};
+static const hearth_plugin_desc counter_plugin = {sizeof(hearth_plugin_desc),
+                                                  HEARTH_ABI_VERSION,
+                                                  HEARTH_ABI_VERSION,
+                                                  1,
+                                                  "c-counter",
+                                                  "0.1.0",
+                                                  "Hearth tests",
+                                                  "Apache-2.0",
+                                                  "A plugin in plain C",
+                                                  counter_drivers};
 
 HEARTH_EXPORT const hearth_plugin_desc *hearth_plugin_entry(uint32_t host_abi_version,
                                                             const hearth_host_api *host) {

@@ -4,7 +4,6 @@
 // `failsafe_register` := `failsafe_value` on unit `failsafe_unit` of its link), which the host's
 // watchdog must execute by itself while the loop is stuck. Publishes `ticks` on every firing.
 #include <hearth/plugin.hpp>
-
 #include <thread>
 
 namespace hostile {
@@ -46,19 +45,34 @@ class Blocking : public hearth::Device {
 
 }  // namespace hostile
 
-HEARTH_PLUGIN(
-    "hostile-blocking", "0.0.1", "Hearth tests", "Apache-2.0", "Stalls the core loop on purpose",
-    hearth::driver<hostile::Blocking>(
-        "hostile-blocking", "test", "Blocks the core thread from a timer callback",
-        hearth::param_int("block_ms").min(0).max(600000).default_value("0").unit("ms").help(
-            "How long each blocking firing blocks the core thread."),
-        hearth::param_duration("period").min(1).default_value("100ms").help(
-            "Time between timer firings."),
-        hearth::param_int("block_count").min(0).default_value("1").help(
-            "How many firings block (0: every one)."),
-        hearth::param_int("failsafe_unit").min(0).max(247).default_value("1").help(
-            "Unit id of the fail-safe write."),
-        hearth::param_int("failsafe_register").min(0).max(65535).default_value("47415").help(
-            "Register of the fail-safe write."),
-        hearth::param_int("failsafe_value").min(0).max(65535).default_value("0").help(
-            "Value of the fail-safe write.")))
+HEARTH_PLUGIN("hostile-blocking", "0.0.1", "Hearth tests", "Apache-2.0",
+              "Stalls the core loop on purpose",
+              hearth::driver<hostile::Blocking>(
+                  "hostile-blocking", "test", "Blocks the core thread from a timer callback",
+                  hearth::param_int("block_ms")
+                      .min(0)
+                      .max(600000)
+                      .default_value("0")
+                      .unit("ms")
+                      .help("How long each blocking firing blocks the core thread."),
+                  hearth::param_duration("period").min(1).default_value("100ms").help(
+                      "Time between timer firings."),
+                  hearth::param_int("block_count")
+                      .min(0)
+                      .default_value("1")
+                      .help("How many firings block (0: every one)."),
+                  hearth::param_int("failsafe_unit")
+                      .min(0)
+                      .max(247)
+                      .default_value("1")
+                      .help("Unit id of the fail-safe write."),
+                  hearth::param_int("failsafe_register")
+                      .min(0)
+                      .max(65535)
+                      .default_value("47415")
+                      .help("Register of the fail-safe write."),
+                  hearth::param_int("failsafe_value")
+                      .min(0)
+                      .max(65535)
+                      .default_value("0")
+                      .help("Value of the fail-safe write.")))

@@ -8,10 +8,12 @@ namespace hostile {
 class Errors : public hearth::Device {
  public:
   Errors() : fail_in_(host().param_string("fail_in")) {
-    if (fail_in_ == "create") throw hearth::Error(HEARTH_E_IO, "hostile-errors: create fails on purpose");
+    if (fail_in_ == "create")
+      throw hearth::Error(HEARTH_E_IO, "hostile-errors: create fails on purpose");
   }
   void start() override {
-    if (fail_in_ == "start") throw hearth::Error(HEARTH_E_IO, "hostile-errors: start fails on purpose");
+    if (fail_in_ == "start")
+      throw hearth::Error(HEARTH_E_IO, "hostile-errors: start fails on purpose");
   }
 
  private:

@@ -5,9 +5,8 @@
 // a delivered callback logs "hostile-late: LATE CALLBACK DELIVERED" and counts in
 // hostile_late_deliveries(). The thread logs "hostile-late: post after stop returned <status>"
 // when it is done. Only raw handles are used after stop: the C++ device object is gone by then.
-#include <hearth/plugin.hpp>
-
 #include <atomic>
+#include <hearth/plugin.hpp>
 #include <thread>
 
 namespace hostile {

@@ -1,4 +1,5 @@
-/* hostile-major: built for ABI major 1 (1.0), which a 0.x host must refuse (plugin.h, VERSIONING). */
+/* hostile-major: built for ABI major 1 (1.0), which a 0.x host must refuse (plugin.h, VERSIONING).
+ */
 #include "hostile_common.h"
 
 #define HOSTILE_ABI_1_0 ((uint32_t)(1u << 16))

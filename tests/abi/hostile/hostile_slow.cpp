@@ -32,11 +32,10 @@ class Slow : public hearth::Device {
 
 }  // namespace hostile
 
-HEARTH_PLUGIN("hostile-slow", "0.0.1", "Hearth tests", "Apache-2.0",
-              "Overruns the 1 ms callback budget",
-              hearth::driver<hostile::Slow>(
-                  "hostile-slow", "test", "Busy-waits in every timer callback",
-                  hearth::param_int("busy_ms").min(0).max(1000).default_value("5").help(
-                      "Busy time per tick."),
-                  hearth::param_duration("period").min(1).default_value("10ms").help(
-                      "Time between ticks.")))
+HEARTH_PLUGIN(
+    "hostile-slow", "0.0.1", "Hearth tests", "Apache-2.0", "Overruns the 1 ms callback budget",
+    hearth::driver<hostile::Slow>(
+        "hostile-slow", "test", "Busy-waits in every timer callback",
+        hearth::param_int("busy_ms").min(0).max(1000).default_value("5").help(
+            "Busy time per tick."),
+        hearth::param_duration("period").min(1).default_value("10ms").help("Time between ticks.")))

@@ -2,7 +2,8 @@
  * host must refuse it with a message naming both versions. */
 #include "hostile_common.h"
 
-HOSTILE_PLUGIN("hostile-too-new", "hostile-too-new", HEARTH_ABI_VERSION + 1, HEARTH_ABI_VERSION + 1);
+HOSTILE_PLUGIN("hostile-too-new", "hostile-too-new", HEARTH_ABI_VERSION + 1,
+               HEARTH_ABI_VERSION + 1);
 
 HEARTH_EXPORT const hearth_plugin_desc *hearth_plugin_entry(uint32_t host_abi_version,
                                                             const hearth_host_api *host) {

@@ -3,7 +3,6 @@
 // reports the status it got the allowed way (post, [any thread]); on the core thread it is
 // published as the point `wrong_thread_status` and logged. stop() joins the thread.
 #include <hearth/plugin.hpp>
-
 #include <thread>
 
 namespace hostile {

@@ -120,7 +120,7 @@ AT8(hearth_ct_block, sample_rate_hz);
 AT8(hearth_ct_block, current_skew_s);
 
 /* ---- The host table: two uint32_t, then one pointer per function, in this order -------------- */
-#define FN(f, index) \
+#define FN(f, index)                                                           \
   _Static_assert(offsetof(hearth_host_api, f) == 8 + (index) * sizeof(void *), \
                  "hearth_host_api." #f " is not entry " #index " of the table")
 OFF(hearth_host_api, struct_size, 0, 0);
@@ -186,7 +186,8 @@ OFF(hearth_plugin_desc, summary, 48, 32);
 OFF(hearth_plugin_desc, drivers, 56, 36);
 
 /* ---- Constants that are part of the ABI ----------------------------------------------------- */
-_Static_assert(HEARTH_ABI_VERSION == ((HEARTH_ABI_MAJOR << 16) | HEARTH_ABI_MINOR), "version packing");
+_Static_assert(HEARTH_ABI_VERSION == ((HEARTH_ABI_MAJOR << 16) | HEARTH_ABI_MINOR),
+               "version packing");
 _Static_assert(HEARTH_VALUE_STRING_MAX == 32 && HEARTH_NAME_MAX == 32, "inline string sizes");
 _Static_assert(HEARTH_COMMAND_ARGS_MAX == 8, "command argument count");
 _Static_assert(HEARTH_MODBUS_VALUES_MAX == 125 && HEARTH_MODBUS_PDU_MAX == 253, "Modbus limits");

@@ -14,7 +14,7 @@ static const hearth_host_api *g_host;
 typedef struct bad_plugin {
   hearth_device *dev;
   int32_t seen;
-  const uint16_t *kept_registers; /* the bug */
+  const uint16_t *kept_registers;     /* the bug */
   const hearth_command *kept_command; /* the bug */
 } bad_plugin;
 
@@ -69,8 +69,12 @@ static int32_t bad_command(void *instance, const hearth_command *command) {
   return g_host->command_complete(b->dev, command->id, HEARTH_OK, NULL);
 }
 
-static void bad_stop(void *instance) { (void)instance; }
-static void bad_destroy(void *instance) { free(instance); }
+static void bad_stop(void *instance) {
+  (void)instance;
+}
+static void bad_destroy(void *instance) {
+  free(instance);
+}
 
 static const hearth_driver_desc bad_drivers[] = {
     {sizeof(hearth_driver_desc), 0, "bad-keeps-pointer", "test",
@@ -78,9 +82,16 @@ static const hearth_driver_desc bad_drivers[] = {
      bad_destroy},
 };
 
-static const hearth_plugin_desc bad_desc = {
-    sizeof(hearth_plugin_desc), HEARTH_ABI_VERSION, HEARTH_ABI_VERSION, 1, "bad-keeps-pointer",
-    "0.0.1", "Hearth tests", "Apache-2.0", "Keeps pointers past the call, on purpose", bad_drivers};
+static const hearth_plugin_desc bad_desc = {sizeof(hearth_plugin_desc),
+                                            HEARTH_ABI_VERSION,
+                                            HEARTH_ABI_VERSION,
+                                            1,
+                                            "bad-keeps-pointer",
+                                            "0.0.1",
+                                            "Hearth tests",
+                                            "Apache-2.0",
+                                            "Keeps pointers past the call, on purpose",
+                                            bad_drivers};
 
 HEARTH_EXPORT const hearth_plugin_desc *hearth_plugin_entry(uint32_t host_abi_version,
                                                             const hearth_host_api *host) {

@@ -73,7 +73,8 @@ class Wire {
 class Arena {
  public:
   ~Arena() {
-    for (auto &[buffer, size] : buffers_) std::memset(buffer.get(), SerialisingHost::kPoisonByte, size);
+    for (auto &[buffer, size] : buffers_)
+      std::memset(buffer.get(), SerialisingHost::kPoisonByte, size);
   }
   void *fresh(size_t size) {
     buffers_.emplace_back(std::make_unique<uint8_t[]>(size + 1), size + 1);
@@ -110,7 +111,9 @@ template <class T, class = void>
 struct Arg {
   static_assert(std::is_arithmetic_v<T> || std::is_pointer_v<T>, "no rule for this argument");
   static void put(Wire &wire, T value) { wire.put(value); }
-  static T take(Wire &wire, Arena &, std::vector<std::function<void()>> &) { return wire.take<T>(); }
+  static T take(Wire &wire, Arena &, std::vector<std::function<void()>> &) {
+    return wire.take<T>();
+  }
 };
 template <>
 struct Arg<const char *> {
@@ -193,7 +196,8 @@ struct SerialisingHost::Impl {
     Arena arena;
     const char *fresh_name = arena.take_text(wire);
     auto *fresh = static_cast<char *>(arena.fresh(size));
-    return copy_text_back(g_self->inner_->param_string(dev, fresh_name, fresh, size), fresh, buf, size);
+    return copy_text_back(g_self->inner_->param_string(dev, fresh_name, fresh, size), fresh, buf,
+                          size);
   }
   static int32_t param_list_item(hearth_device *dev, const char *name, uint32_t index, char *buf,
                                  uint32_t size) {
@@ -340,8 +344,8 @@ struct SerialisingHost::Impl {
   };
   static const hearth_driver_desc &real_driver(size_t index) {
     const hearth_plugin_desc &p = *g_self->plugin_desc_;
-    return *reinterpret_cast<const hearth_driver_desc *>(
-        reinterpret_cast<const char *>(p.drivers) + index * p.drivers[0].struct_size);
+    return *reinterpret_cast<const hearth_driver_desc *>(reinterpret_cast<const char *>(p.drivers) +
+                                                         index * p.drivers[0].struct_size);
   }
   template <size_t Index>
   static int32_t create(hearth_device *dev, void **instance) {
@@ -387,7 +391,8 @@ struct SerialisingHost::Impl {
     self.inner_ = inner;
     self.outer_.abi_version = inner->abi_version;
     const hearth_plugin_desc *desc = self.plugin_entry_(host_abi, &self.outer_);
-    if (desc == nullptr || desc->driver_count > kMaxDrivers || desc->drivers == nullptr) return desc;
+    if (desc == nullptr || desc->driver_count > kMaxDrivers || desc->drivers == nullptr)
+      return desc;
     self.plugin_desc_ = desc;
     static constexpr auto kCreators = creators(std::make_index_sequence<kMaxDrivers>{});
     self.wrapped_drivers_.clear();
@@ -451,8 +456,12 @@ SerialisingHost::SerialisingHost(hearth_plugin_entry_fn plugin_entry, Poison poi
   g_self = this;
 }
 
-SerialisingHost::~SerialisingHost() { g_self = nullptr; }
+SerialisingHost::~SerialisingHost() {
+  g_self = nullptr;
+}
 
-hearth_plugin_entry_fn SerialisingHost::entry() const { return &Impl::entry; }
+hearth_plugin_entry_fn SerialisingHost::entry() const {
+  return &Impl::entry;
+}
 
 }  // namespace hearth::abi_test

@@ -58,7 +58,7 @@ using Params = std::map<std::string, ParamValue>;
 
 // What the YAML entry grants the device besides its parameters.
 struct DeviceOptions {
-  std::string link = "link-1";             // empty: no link, Modbus calls are refused
+  std::string link = "link-1";            // empty: no link, Modbus calls are refused
   std::vector<std::string> hal_channels;  // "DO1", "DI2", "CT1" ...
 };
 
@@ -88,8 +88,8 @@ struct CommandRecord {
   int32_t call_status = HEARTH_OK;  // what command() returned
   std::optional<int32_t> status;    // the completion (plugin's, or the host's at the deadline)
   std::string message;
-  int plugin_completions = 0;       // > 1 is a violation
-  bool completed_by_host = false;   // deadline passed, or command() returned an error
+  int plugin_completions = 0;      // > 1 is a violation
+  bool completed_by_host = false;  // deadline passed, or command() returned an error
 };
 
 struct AlarmRecord {
@@ -311,7 +311,7 @@ class FakeHost {
     FakeDevice *device;
     uint32_t generation;
     int64_t ready_ns;
-    std::function<void()> deliver;  // the plugin callback, timed against the 1 ms budget
+    std::function<void()> deliver;            // the plugin callback, timed against the 1 ms budget
     std::function<void()> prepare = nullptr;  // untimed, before it (work on a pool thread)
   };
   struct FdWatch {
