@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "link_test_support.hpp"
+#include "overtaking_scenarios.hpp"
 
 namespace hearth::links {
 namespace {
@@ -121,9 +122,21 @@ TEST_F(RtuLinkTest, ConsecutiveFramesToDifferentUnitsKeepTheInterFrameGap) {
   }
 }
 
+TEST_F(RtuLinkTest, ControlWriteQueuedBehindTwentyPollsGoesOutNext) {
+  start(testing::kOvertakingPeerOptions);
+  testing::control_write_behind_twenty_polls_goes_out_next(*link_, *peer_);
+}
+
+TEST_F(RtuLinkTest, ExecuteNowOvertakesQueuedFrames) {
+  start(testing::kOvertakingPeerOptions);
+  testing::execute_now_overtakes_queued_frames(*link_, *peer_);
+}
+
 TEST_F(RtuLinkTest, UnitScanFindsExactlyTheConfiguredUnits) {
   start({"--units", "1,3,7", "--exception", "7=2"});
-  EXPECT_EQ(link_->scan_units(1, 10, 0, 50), (std::vector<int>{1, 3, 7}));
+  // A real slave answers within a few ms; the python one needs more on a loaded machine.
+  const int probe_timeout_ms = testing::sanitized() ? 300 : 150;
+  EXPECT_EQ(link_->scan_units(1, 10, 0, probe_timeout_ms), (std::vector<int>{1, 3, 7}));
   EXPECT_EQ(link_->counters().retries, 0u);  // one probe per unit
 }
 

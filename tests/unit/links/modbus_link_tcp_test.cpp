@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "link_test_support.hpp"
+#include "overtaking_scenarios.hpp"
 
 namespace hearth::links {
 namespace {
@@ -155,43 +156,13 @@ TEST_F(TcpLinkTest, RequestWhoseDeadlinePassedInTheQueueNeverGoesOnTheWire) {
 }
 
 TEST_F(TcpLinkTest, ControlWriteQueuedBehindTwentyPollsGoesOutNext) {
-  start_peer({"--units", "1,2,3", "--delay-ms", "1=200"});
-  CompletionLog log;
-  link_->submit(read_holding(1, 0, 1), log.record("poll 0"));
-  ASSERT_TRUE(peer_->wait_for_requests(1, 5s));
-  for (int i = 1; i < 20; ++i) {
-    link_->submit(read_holding(3, static_cast<uint32_t>(i), 1),
-                  log.record("poll " + std::to_string(i)));
-  }
-  link_->submit(write_single(2, 40125, 500), log.record("control"));
-  ASSERT_TRUE(log.wait_for(21));
-  const auto tags = log.tags();
-  EXPECT_EQ(tags[0], "poll 0");
-  EXPECT_EQ(tags[1], "control");
-  ASSERT_TRUE(peer_->wait_for_requests(21, 5s));
-  const auto requests = peer_->requests();
-  ASSERT_EQ(requests.size(), 21u);
-  EXPECT_EQ(requests[1].unit, 2);
-  EXPECT_EQ(requests[1].function, HEARTH_MODBUS_WRITE_SINGLE_REGISTER);
+  start_peer(testing::kOvertakingPeerOptions);
+  testing::control_write_behind_twenty_polls_goes_out_next(*link_, *peer_);
 }
 
-TEST_F(TcpLinkTest, ExecuteNowOvertakesQueuedPolls) {
-  start_peer({"--units", "1,2,3", "--delay-ms", "1=200"});
-  CompletionLog log;
-  link_->submit(read_holding(1, 0, 1), log.record("poll 0"));
-  ASSERT_TRUE(peer_->wait_for_requests(1, 5s));
-  for (int i = 1; i <= 10; ++i) {
-    link_->submit(read_holding(3, static_cast<uint32_t>(i), 1, HEARTH_PRIO_SAFETY),
-                  log.record("poll " + std::to_string(i)));
-  }
-  const Result result = link_->execute_now(write_single(2, 47415, 6, HEARTH_PRIO_POLL));
-  ASSERT_EQ(result.status, HEARTH_OK) << result.message;
-  ASSERT_TRUE(log.wait_for(11));
-  ASSERT_TRUE(peer_->wait_for_requests(12, 5s));
-  const auto requests = peer_->requests();
-  ASSERT_EQ(requests.size(), 12u);
-  EXPECT_EQ(requests[1].unit, 2);
-  EXPECT_EQ(requests[1].address, 47415u);
+TEST_F(TcpLinkTest, ExecuteNowOvertakesQueuedFrames) {
+  start_peer(testing::kOvertakingPeerOptions);
+  testing::execute_now_overtakes_queued_frames(*link_, *peer_);
 }
 
 TEST_F(TcpLinkTest, ExecuteNowWithoutStartRunsOnTheCallersThread) {
