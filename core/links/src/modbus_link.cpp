@@ -146,8 +146,10 @@ uint64_t ModbusLink::submit(const hearth_modbus_request &request, Completion don
     const bool invalid = !why.empty();
     ++(invalid ? counters_.invalid : counters_.cancelled);
     lock.unlock();
-    done(invalid ? refusal(id, HEARTH_E_INVALID, why)
-                 : refusal(id, HEARTH_E_CANCELLED, "link is stopped"));
+    if (done) {
+      done(invalid ? refusal(id, HEARTH_E_INVALID, why)
+                   : refusal(id, HEARTH_E_CANCELLED, "link is stopped"));
+    }
     return id;
   }
   ++counters_.requests;
