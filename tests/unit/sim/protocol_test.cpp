@@ -4,12 +4,15 @@
 // simulated time, so values cannot change between a status and a read.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "child_process.hpp"
 
@@ -112,6 +115,34 @@ const json &inverter(const json &status, const std::string &name) {
 
 long rounded(const json &value) { return std::lround(value.get<double>()); }
 
+// A raw TCP client that holds its connection: connects and reads 32080 (2 registers) once.
+// Returns the socket, or -1 when the read was not answered.
+int connect_and_read_32080(const SimProcess &sim, const std::string &device) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(sim.tcp_port(device))));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const uint8_t request[] = {0, 1, 0, 0, 0, 6, static_cast<uint8_t>(sim.unit(device)),
+                             0x03, 0x7D, 0x50, 0x00, 0x02};
+  uint8_t reply[64];
+  if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
+      ::send(fd, request, sizeof request, 0) != static_cast<ssize_t>(sizeof request) ||
+      ::recv(fd, reply, sizeof reply, 0) != 13) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// True when the peer closes fd within 5 s.
+bool closed_by_peer(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 5000) <= 0) return false;
+  uint8_t byte;
+  return ::recv(fd, &byte, 1, 0) == 0;
+}
+
 // ---- register encoding against status ----
 
 TEST(SimProtocol, TcpRegistersMatchStatus) {
@@ -173,17 +204,8 @@ TEST(SimProtocol, RtuBusServesBothInvertersAndTheMeterItsOwnBus) {
 
 TEST(SimProtocol, SecondTcpClientIsClosed) {
   SimProcess sim(kHouse);
-  // Hold one connection and prove it is served with a raw request (read 32080, 2 registers).
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(sim.tcp_port("inv1"))));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
-  const uint8_t request[] = {0, 1, 0, 0, 0, 6, 1, 0x03, 0x7D, 0x50, 0x00, 0x02};
-  ASSERT_EQ(::send(fd, request, sizeof request, 0), static_cast<ssize_t>(sizeof request));
-  uint8_t reply[64];
-  ASSERT_EQ(::recv(fd, reply, sizeof reply, 0), 13);
+  const int fd = connect_and_read_32080(sim, "inv1");  // the first client, proven to be served
+  ASSERT_GE(fd, 0);
   const auto second = mbpoll_tcp(sim, "inv1", 32080);
   EXPECT_NE(second.exit_status, 0) << second.output;
   EXPECT_GE(sim.status().at("counters").at("tcp_refused").get<int>(), 1);
@@ -201,8 +223,11 @@ TEST(SimProtocol, SecondTcpClientIsClosed) {
 
 TEST(SimFaults, LinkDownClosesTcpAndSilencesTheUnitOnRtu) {
   SimProcess sim(kHouse);
-  ASSERT_TRUE(read_tcp(sim, "inv1", 32080, 2).at("ok"));
+  const int held = connect_and_read_32080(sim, "inv1");
+  ASSERT_GE(held, 0);
   sim.ctl({{"cmd", "link_down"}, {"device", "inv1"}});
+  EXPECT_TRUE(closed_by_peer(held)) << "an open connection is closed on link down";
+  ::close(held);
   EXPECT_FALSE(read_tcp(sim, "inv1", 32080, 2, 0.5).at("ok"));
   EXPECT_NE(mbpoll_tcp(sim, "inv1", 32080, "4:int", 1, "0.5").exit_status, 0);
   const auto silent = read_rtu(sim.rtu_path("inv1"), 1, 32080, 2, 0.3);
@@ -294,7 +319,11 @@ TEST(SimFaults, RebootResetsTheDeratingAndStopsAnswers) {
   SimProcess sim(kHouse);
   ASSERT_TRUE(pymodbus("tcp", sim.tcp_address("inv1"), 1, "write", 40126, {0, 3000}).at("ok"));
   EXPECT_EQ(inverter(sim.status(), "inv1").at("limit_w"), 3000.0);
+  const int held = connect_and_read_32080(sim, "inv1");
+  ASSERT_GE(held, 0);
   sim.ctl({{"cmd", "reboot"}, {"device", "inv1"}, {"seconds", 5}});
+  EXPECT_TRUE(closed_by_peer(held));
+  ::close(held);
   EXPECT_NE(mbpoll_tcp(sim, "inv1", 40126, "4:int", 1, "0.5").exit_status, 0);
   EXPECT_FALSE(read_rtu(sim.rtu_path("inv1"), 1, 40126, 2, 0.3).at("ok"));
   EXPECT_TRUE(inverter(sim.status(), "inv1").at("rebooting"));
@@ -361,6 +390,42 @@ TEST(SimProtocol, CommLossDeratesWithoutMasterFrames) {
   EXPECT_EQ(device_status.at("registers").at(0), 0x0303);  // shutdown: communication lost
   sim.ctl({{"cmd", "step"}, {"seconds", 1}});
   EXPECT_FALSE(inverter(sim.status(), "inv1").at("comm_loss"));  // the read was a master frame
+}
+
+TEST(SimControl, AcceleratedClockRuns) {
+  SimProcess sim(kHouse);
+  const int64_t start_ms = sim.status().at("sim_ms");
+  sim.ctl({{"cmd", "set_speed"}, {"factor", 600}});
+  // Ten simulated minutes take about a real second at x600; wait for them with a deadline.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  int64_t now_ms = start_ms;
+  while (now_ms < start_ms + 600'000 && std::chrono::steady_clock::now() < deadline) {
+    pollfd none{-1, 0, 0};
+    ::poll(&none, 0, 20);  // between looks at the condition, not instead of it
+    now_ms = sim.status().at("sim_ms").get<int64_t>();
+  }
+  EXPECT_GE(now_ms, start_ms + 600'000);
+  sim.ctl({{"cmd", "set_speed"}, {"factor", 0}});
+  const int64_t paused_ms = sim.status().at("sim_ms");
+  const auto read = read_rtu(sim.rtu_path("inv1"), 1, 32080, 2);  // some real time passes
+  EXPECT_TRUE(read.at("ok"));
+  EXPECT_EQ(sim.status().at("sim_ms").get<int64_t>(), paused_ms);
+}
+
+TEST(SimControl, DemoHouseProducesConsumesAndExportsAtStart) {
+  std::ifstream in(std::string(HEARTH_SOURCE_DIR) + "/configs/sim/demo.yaml");
+  std::stringstream demo;
+  demo << in.rdbuf();
+  SimProcess sim(demo.str());  // ports and ptys overridden to the test's own
+  sim.ctl({{"cmd", "set_speed"}, {"factor", 0}});
+  const auto status = sim.status();
+  EXPECT_GT(status.at("pv_w").get<double>(), 3000.0);
+  EXPECT_GT(status.at("load_w").get<double>(), 100.0);
+  EXPECT_LT(status.at("grid_w").get<double>(), -500.0);  // exporting
+  EXPECT_EQ(status.at("inverters").size(), 2u);
+  const auto meter = read_rtu(sim.rtu_path("meter"), 11, 0x2012, 2);
+  ASSERT_TRUE(meter.at("ok")) << meter;
+  EXPECT_EQ(f32(meter), static_cast<float>(status.at("meter").at("served").at("power_w").get<double>()));
 }
 
 TEST(SimControl, BadCommandsAreRefusedAndCounted) {
