@@ -15,4 +15,11 @@ hearth_ct_block CtBlock::abi_view() const {
   return view;
 }
 
+std::optional<uint32_t> ct_channel_index(std::string_view name) {
+  if (name.size() != 3 || name.substr(0, 2) != "CT") return std::nullopt;
+  const char digit = name[2];
+  if (digit < '1' || digit > static_cast<char>('0' + kCtChannelCount)) return std::nullopt;
+  return static_cast<uint32_t>(digit - '1');
+}
+
 }  // namespace hearth::hal

@@ -160,3 +160,17 @@ TEST(HalSettingsCheck, BackendNames) {
 
 }  // namespace
 }  // namespace hearth::hal
+
+namespace hearth::hal {
+namespace {
+
+TEST(CtChannelNames, MapCt1ToCt3ToPhaseIndices) {
+  EXPECT_EQ(ct_channel_index("CT1"), 0u);
+  EXPECT_EQ(ct_channel_index("CT3"), 2u);
+  for (const char *bad : {"CT0", "CT4", "ct1", "CT", "CT12", "DI1"}) {
+    EXPECT_EQ(ct_channel_index(bad), std::nullopt) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace hearth::hal

@@ -5,6 +5,8 @@
 #include <hearth/plugin.h>
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace hearth::hal {
@@ -22,6 +24,9 @@ struct CtBlock {
   // A view for the plugin ABI; valid while this block lives and is not modified.
   hearth_ct_block abi_view() const;
 };
+
+// "CT1".."CT3" (the YAML and hal_ct_subscribe names) -> 0..2; nullopt for anything else.
+std::optional<uint32_t> ct_channel_index(std::string_view name);
 
 // The CT sample source of a board: all channels come from one converter, so one source
 // delivers the blocks of every channel.
