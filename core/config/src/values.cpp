@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -13,8 +14,9 @@
 namespace hearth::config::detail {
 namespace {
 
+// YAML allows "+5"; from_chars does not.
 std::string_view without_plus(std::string_view text) {
-  return text.starts_with('+') ? text.substr(1) : text;
+  return text.size() > 1 && text[0] == '+' && text[1] != '-' ? text.substr(1) : text;
 }
 
 std::optional<int64_t> parse_int(std::string_view text) {
@@ -36,10 +38,10 @@ std::optional<double> parse_double(std::string_view text) {
 
 // YAML 1.1 booleans, as yaml-cpp reads them.
 std::optional<bool> parse_bool(std::string_view text) {
-  static const std::vector<std::string> kTrue{"true", "True", "TRUE", "yes", "Yes",
-                                              "YES",  "on",   "On",   "ON"};
-  static const std::vector<std::string> kFalse{"false", "False", "FALSE", "no", "No",
-                                               "NO",    "off",   "Off",   "OFF"};
+  constexpr std::array<std::string_view, 9> kTrue{"true", "True", "TRUE", "yes", "Yes",
+                                                  "YES",  "on",   "On",   "ON"};
+  constexpr std::array<std::string_view, 9> kFalse{"false", "False", "FALSE", "no", "No",
+                                                   "NO",    "off",   "Off",   "OFF"};
   if (std::find(kTrue.begin(), kTrue.end(), text) != kTrue.end()) return true;
   if (std::find(kFalse.begin(), kFalse.end(), text) != kFalse.end()) return false;
   return std::nullopt;

@@ -84,6 +84,18 @@ TEST(ValidateParams, WrongTypesNameWhatWasExpected) {
               ElementsAre("p.yaml:1:1: params.model: no value given; expected a text value"));
 }
 
+TEST(ValidateParams, NumbersAreReadStrictly) {
+  EXPECT_EQ(std::get<int64_t>(check("phases: +2", "dtsu666").values.at("phases")), 2);
+  EXPECT_EQ(std::get<double>(check("rated_w: 1.5e3", "huawei-sun2000").values.at("rated_w")),
+            1500.0);
+  for (const char *text : {"+-2", "2x", "0x2", " ", "nan"}) {
+    EXPECT_EQ(check(std::string("phases: \"") + text + "\"", "dtsu666").errors.size(), 1u) << text;
+  }
+  for (const char *text : {".inf", "nan", "1,5"}) {
+    EXPECT_EQ(check(std::string("rated_w: ") + text, "huawei-sun2000").errors.size(), 1u) << text;
+  }
+}
+
 TEST(ValidateParams, OutOfRangeValuesNameTheLimitAndUnit) {
   EXPECT_THAT(check("charge_point_id: WB1\nmax_current_a: 40", "ocpp16").errors,
               ElementsAre("p.yaml:2:16: params.max_current_a: 40 A is above the maximum of 32 A"));
