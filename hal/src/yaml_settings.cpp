@@ -13,10 +13,15 @@ class HalYamlReader {
   explicit HalYamlReader(std::vector<HalYamlProblem> &problems) : problems_(problems) {}
 
   void problem(const YAML::Node &node, const std::string &key, std::string message) {
-    const auto mark = node.Mark();
-    const bool placed = mark.line >= 0 && !node.IsNull();
-    problems_.push_back(
-        {placed ? mark.line + 1 : 0, placed ? mark.column + 1 : 0, key, std::move(message)});
+    int line = 0, column = 0;
+    if (node.IsDefined()) {  // a missing key's node has no position (and Mark() would throw)
+      const auto mark = node.Mark();
+      if (mark.line >= 0) {
+        line = mark.line + 1;
+        column = mark.column + 1;
+      }
+    }
+    problems_.push_back({line, column, key, std::move(message)});
   }
 
   // Unknown keys of a map are problems (a typo must not silently leave a default in place).
@@ -84,6 +89,11 @@ class HalYamlReader {
     }
     for (const auto &entry : node) {
       const auto channel = entry.first.Scalar();
+      if (entry.second.IsNull()) {  // `DI1:` with nothing: point at the key, not past it
+        problem(entry.first, key + "." + channel,
+                "expected a GPIO line name or { line: NAME, active_low: BOOL }");
+        continue;
+      }
       if (auto config = line(entry.second, key + "." + channel, channel, default_active_low)) {
         out.push_back(*config);
       }

@@ -112,3 +112,16 @@ TEST(HalYaml, AMapNeedsItsBackend) {
 
 }  // namespace
 }  // namespace hearth::hal
+
+namespace hearth::hal {
+namespace {
+
+TEST(HalYaml, AnEmptyLineEntryIsReportedAtItsPlace) {
+  const auto result = parse("hal:\n  backend: linux\n  di:\n    DI1:\n");
+  ASSERT_FALSE(result.problems.empty());
+  EXPECT_EQ(result.problems[0].key, "hal.di.DI1");
+  EXPECT_EQ(result.problems[0].line, 4);
+}
+
+}  // namespace
+}  // namespace hearth::hal
