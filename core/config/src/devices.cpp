@@ -78,7 +78,7 @@ class DeviceChecker {
     const auto known = catalog_.driver_names();
     add_error(errors_, where.mark, where.path,
               known.empty() ? "unknown driver '" + name + "'; no loaded plugin provides it"
-                            : unknown_name_rule("driver", name, known));
+                            : unknown_name_rule("driver", name, known, true));
     return nullptr;
   }
 

@@ -62,12 +62,15 @@ std::string join(const std::vector<std::string> &items, std::string_view separat
 }
 
 std::string unknown_name_rule(std::string_view what, std::string_view name,
-                              const std::vector<std::string> &candidates) {
+                              const std::vector<std::string> &candidates, bool always_list) {
   std::string rule = "unknown " + std::string(what) + " '" + std::string(name) + "'";
-  if (auto match = closest_match(name, candidates))
-    return rule + "; did you mean '" + *match + "'?";
+  const std::string known = "known " + std::string(what) + "s: " + join(candidates, ", ");
+  if (auto match = closest_match(name, candidates)) {
+    rule += "; did you mean '" + *match + "'?";
+    return always_list ? rule + " " + known : rule;
+  }
   if (candidates.empty()) return rule + "; none is defined";
-  return rule + "; known " + std::string(what) + "s: " + join(candidates, ", ");
+  return rule + "; " + known;
 }
 
 }  // namespace hearth::config::detail

@@ -14,8 +14,10 @@ std::optional<std::string> closest_match(std::string_view name,
 
 // "unknown <what> 'name'; did you mean 'x'?" or "unknown <what> 'name'; known <what>s: a, b"
 // (or "...; none is defined" when there are no candidates).
+// With `always_list`, the known names follow a suggestion too (for drivers: which plugins are
+// loaded is worth seeing).
 std::string unknown_name_rule(std::string_view what, std::string_view name,
-                              const std::vector<std::string> &candidates);
+                              const std::vector<std::string> &candidates, bool always_list = false);
 
 std::string join(const std::vector<std::string> &items, std::string_view separator);
 

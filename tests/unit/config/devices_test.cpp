@@ -29,7 +29,8 @@ TEST_F(ConfigTest, UnknownDriverSuggestsOrListsTheKnownOnes) {
       ElementsAre(
           at(2, 23,
              "devices[pv].driver: unknown driver 'huawei-sun200'; did you mean "
-             "'huawei-sun2000'?"),
+             "'huawei-sun2000'? known drivers: dtsu666, eebus, heating-rod, huawei-charger, "
+             "huawei-sun2000, ocpp16, sg-ready, smart-switch"),
           at(3, 22,
              "devices[x].driver: unknown driver 'fronius'; known drivers: dtsu666, eebus, "
              "heating-rod, huawei-charger, huawei-sun2000, ocpp16, sg-ready, smart-switch")));
