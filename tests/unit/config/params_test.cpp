@@ -168,3 +168,21 @@ TEST(ValidateParams, StepsThroughTheTableByTheFirstElementsStructSize) {
 
 }  // namespace
 }  // namespace hearth::config::testing
+
+namespace hearth::config::testing {
+namespace {
+
+TEST(DriverTable, FindsDriversByNameAndRefusesASecondOfTheSameName) {
+  DriverTable table;
+  EXPECT_TRUE(table.add(&driver_named("dtsu666"), "meters"));
+  EXPECT_FALSE(table.add(&driver_named("dtsu666"), "other-plugin"));
+  EXPECT_FALSE(table.add(nullptr, "x"));
+  EXPECT_EQ(table.find("dtsu666"), &driver_named("dtsu666"));
+  EXPECT_EQ(table.find("dtsu"), nullptr);
+  ASSERT_NE(table.info("dtsu666"), nullptr);
+  EXPECT_EQ(table.info("dtsu666")->plugin_id, "meters");
+  EXPECT_EQ(table.driver_names(), std::vector<std::string>{"dtsu666"});
+}
+
+}  // namespace
+}  // namespace hearth::config::testing
