@@ -23,7 +23,7 @@ TEST_F(CPluginTest, CountsOnItsTimerWithTheDefaultParameters) {
   ASSERT_EQ(counter.create_status(), HEARTH_OK) << counter.last_error();
   ASSERT_EQ(counter.start(), HEARTH_OK);
   EXPECT_TRUE(counter.online());
-  EXPECT_EQ(counter.capabilities.count("counter"), 1u);
+  EXPECT_EQ(counter.capabilities.count("x-test-counter"), 1u);
   host_.advance_ms(1000);  // period defaults to 100ms
   const auto &count = counter.point("count");
   ASSERT_EQ(count.publications.size(), 10u);
@@ -39,7 +39,7 @@ TEST_F(CPluginTest, ResetCommandCarriesItsIntegerArgument) {
   hearth_value seven{};
   seven.type = HEARTH_VALUE_INT;
   seven.as.i = 7;
-  const uint64_t id = counter.command("counter", "reset", {{"value", seven}});
+  const uint64_t id = counter.command("x-test-counter", "reset", {{"value", seven}});
   EXPECT_EQ(counter.command_record(id).status, HEARTH_OK);
   EXPECT_EQ(counter.command_record(id).message, "reset");
   host_.advance_ms(1000);
@@ -49,7 +49,7 @@ TEST_F(CPluginTest, ResetCommandCarriesItsIntegerArgument) {
 TEST_F(CPluginTest, UnknownCommandFailsWithItsSetErrorMessage) {
   FakeDevice &counter = host_.create_device("counter", "c-counter");
   ASSERT_EQ(counter.start(), HEARTH_OK);
-  const auto &record = counter.command_record(counter.command("counter", "explode"));
+  const auto &record = counter.command_record(counter.command("x-test-counter", "explode"));
   EXPECT_EQ(record.status, HEARTH_E_NOT_SUPPORTED);
   EXPECT_EQ(record.message, "c-counter: unknown command 'explode'");
 }

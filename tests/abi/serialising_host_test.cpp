@@ -65,7 +65,7 @@ TEST_F(SerialisingHostTest, PlainCPluginWorksWhenEveryCallCrossesAsBytes) {
   hearth_value four{};
   four.type = HEARTH_VALUE_INT;
   four.as.i = 4;
-  const uint64_t id = counter.command("counter", "reset", {{"value", four}});
+  const uint64_t id = counter.command("x-test-counter", "reset", {{"value", four}});
   EXPECT_EQ(counter.command_record(id).status, HEARTH_OK);
   EXPECT_EQ(counter.point("count").last().value.as.i, 4);
   const auto stored = host_.kv("counter").at("count");

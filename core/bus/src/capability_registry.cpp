@@ -22,6 +22,9 @@ bool operator<(const KeyView &view, const std::pair<std::string, std::string> &k
 }  // namespace
 
 bool is_known_capability(std::string_view capability) {
+  // "x-<vendor>-<name>": a vendor's own capability, which the energy manager does not drive but
+  // operators and tests can command (plugin.h, capability_register).
+  if (capability.starts_with("x-") && capability.size() > 2) return true;
   return std::find(kKnownCapabilities.begin(), kKnownCapabilities.end(), capability) !=
          kKnownCapabilities.end();
 }
@@ -40,7 +43,8 @@ int32_t CapabilityRegistry::register_capability(std::string_view device,
     return refuse("device '" + std::string(device) + "': unknown capability '" +
                   std::string(capability) +
                   "' (known: grid_meter, pv_inverter, battery, ev_charger, sg_ready, "
-                  "switchable_load, power_limitable, digital_input, digital_output)");
+                  "switchable_load, power_limitable, digital_input, digital_output, or a vendor's "
+                  "own as x-<vendor>-<name>)");
   }
   for (const hearth_arg &limit : limits) {
     const auto name = bounded_text(limit.name);

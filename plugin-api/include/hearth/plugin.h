@@ -327,9 +327,11 @@ typedef struct hearth_host_api {
   int32_t (*point_publish)(hearth_device *dev, int32_t point_id, const hearth_value *value,
                            int64_t sampled_mono_ns, int32_t quality);
 
-  /* [core thread] Declares that this device offers a capability ("pv_inverter", "battery", ...,
-   * see docs/capabilities.md) with its limits ("rated_w", ...). Commands for it then arrive
-   * through the driver's command(). */
+  /* [core thread] Declares that this device offers a capability with its limits ("rated_w", ...).
+   * The energy manager drives grid_meter, pv_inverter, battery, ev_charger, sg_ready,
+   * switchable_load, power_limitable, digital_input and digital_output (architecture.md); a
+   * vendor's own capability is named "x-<vendor>-<name>". Other names are refused. Commands for
+   * a capability arrive through the driver's command(). */
   int32_t (*capability_register)(hearth_device *dev, const char *capability,
                                  const hearth_arg *limits, uint32_t limit_count);
   /* [core thread] Answers a command exactly once. message may be NULL when status is OK. */

@@ -56,6 +56,8 @@ TEST(CapabilityRegistry, RefusesUnknownCapabilitiesAndMalformedLimits) {
   EXPECT_NE(registry.last_error().find("unknown capability 'pv_invertor'"), std::string::npos)
       << registry.last_error();
   EXPECT_EQ(registry.register_capability("", "battery", {}), HEARTH_E_INVALID);
+  EXPECT_EQ(registry.register_capability("meter", "x-", {}), HEARTH_E_INVALID);
+  EXPECT_EQ(registry.register_capability("meter", "x-acme-tamper", {}), HEARTH_OK);
   hearth_arg unnamed = arg("", int_value(1));
   EXPECT_EQ(registry.register_capability("b", "battery", {&unnamed, 1}), HEARTH_E_INVALID);
   hearth_arg bad_value = arg("rated_w", int_value(1));
