@@ -93,15 +93,18 @@ json parse_command(const std::string &cmd, const std::vector<std::string> &argum
   json request = {{"cmd", cmd}};
   for (const auto &argument : arguments) {
     const auto eq = argument.find('=');
-    if (eq == std::string::npos) throw std::runtime_error("expected key=value, got '" + argument + "'");
+    if (eq == std::string::npos)
+      throw std::runtime_error("expected key=value, got '" + argument + "'");
     const auto key = argument.substr(0, eq), text = argument.substr(eq + 1);
     // Numbers, true/false and null are JSON; anything else is a string (a device name).
-    request[key] = json::parse(text, nullptr, false).is_discarded() ? json(text) : json::parse(text);
+    request[key] =
+        json::parse(text, nullptr, false).is_discarded() ? json(text) : json::parse(text);
   }
   return request;
 }
 
-int control(const std::string &socket, const std::string &cmd, const std::vector<std::string> &args) {
+int control(const std::string &socket, const std::string &cmd,
+            const std::vector<std::string> &args) {
   try {
     const auto reply = hearth::sim::control_request(socket, parse_command(cmd, args));
     std::printf("%s\n", reply.dump().c_str());
@@ -119,7 +122,8 @@ int main(int argc, char **argv) {
   RunOptions options;
   app.add_option("--scenario", options.scenario, "scenario YAML")->check(CLI::ExistingFile);
   app.add_option("--repo-root", options.repo_root, "base of relative profile paths");
-  app.add_option("--port-base", options.port_base, "inverter i listens on port-base + i (0: any free port)");
+  app.add_option("--port-base", options.port_base,
+                 "inverter i listens on port-base + i (0: any free port)");
   app.add_option("--pty-dir", options.pty_dir, "folder for the RS485 pty links and control.sock");
   app.add_option("--control", options.control_socket, "control socket path");
   app.add_option("--speed", options.speed, "1 real time, N accelerated, 0 paused");

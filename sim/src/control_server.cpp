@@ -43,7 +43,8 @@ ControlServer::ControlServer(std::string socket_path, Handler handler)
   const auto addr = unix_address(path_);
   std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw std::runtime_error("control socket: " + std::string(std::strerror(errno)));
+  if (listen_fd_ < 0)
+    throw std::runtime_error("control socket: " + std::string(std::strerror(errno)));
   if (std::filesystem::is_socket(path_)) std::filesystem::remove(path_);  // a stale one
   if (::bind(listen_fd_, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) != 0 ||
       ::listen(listen_fd_, 8) != 0)
@@ -62,7 +63,8 @@ bool ControlServer::serve(Client &client) {
   const ssize_t n = ::recv(client.fd, buffer, sizeof buffer, 0);
   if (n <= 0) return false;
   client.buffer.append(buffer, static_cast<size_t>(n));
-  for (auto eol = client.buffer.find('\n'); eol != std::string::npos; eol = client.buffer.find('\n')) {
+  for (auto eol = client.buffer.find('\n'); eol != std::string::npos;
+       eol = client.buffer.find('\n')) {
     const std::string line = client.buffer.substr(0, eol);
     client.buffer.erase(0, eol + 1);
     nlohmann::json reply;

@@ -41,8 +41,8 @@ Dtsu666Device::Dtsu666Device(const MeterSettings &settings)
 }
 
 const std::vector<RegisterRange> &Dtsu666Device::readable() const {
-  static const std::vector<RegisterRange> ranges = {
-      {0x0000, 0x30}, {2001, 1}, {2102, 80}, {2214, 10}, {0x2000, 0x52}, {0x401E, 0x16}};
+  static const std::vector<RegisterRange> ranges = {{0x0000, 0x30}, {2001, 1},      {2102, 80},
+                                                    {2214, 10},     {0x2000, 0x52}, {0x401E, 0x16}};
   return ranges;
 }
 
@@ -52,12 +52,16 @@ void Dtsu666Device::encode_chint_block(const MeterReading &r) {
     const auto &phase = r.phase[p];
     const auto &next = r.phase[(p + 1) % 3];
     // Line voltage from two phase voltages 120 degrees apart.
-    const double line_v = std::sqrt(phase.voltage_v * phase.voltage_v + next.voltage_v * next.voltage_v +
-                                    phase.voltage_v * next.voltage_v);
+    const double line_v =
+        std::sqrt(phase.voltage_v * phase.voltage_v + next.voltage_v * next.voltage_v +
+                  phase.voltage_v * next.voltage_v);
     bank_.set_f32(static_cast<uint16_t>(0x2000 + 2 * p), static_cast<float>(line_v * k.voltage));
-    bank_.set_f32(static_cast<uint16_t>(0x2006 + 2 * p), static_cast<float>(phase.voltage_v * k.voltage));
-    bank_.set_f32(static_cast<uint16_t>(0x200C + 2 * p), static_cast<float>(phase.current_a * k.current));
-    bank_.set_f32(static_cast<uint16_t>(0x2014 + 2 * p), static_cast<float>(phase.power_w * k.power));
+    bank_.set_f32(static_cast<uint16_t>(0x2006 + 2 * p),
+                  static_cast<float>(phase.voltage_v * k.voltage));
+    bank_.set_f32(static_cast<uint16_t>(0x200C + 2 * p),
+                  static_cast<float>(phase.current_a * k.current));
+    bank_.set_f32(static_cast<uint16_t>(0x2014 + 2 * p),
+                  static_cast<float>(phase.power_w * k.power));
     bank_.set_f32(static_cast<uint16_t>(0x201C + 2 * p), 0.0f);
     bank_.set_f32(static_cast<uint16_t>(0x202C + 2 * p), 1.0f);
   }

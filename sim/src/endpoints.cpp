@@ -43,9 +43,13 @@ EndpointThread::EndpointThread() : wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBL
   if (wake_fd_ < 0) throw sys_error("eventfd");
 }
 
-EndpointThread::~EndpointThread() { ::close(wake_fd_); }
+EndpointThread::~EndpointThread() {
+  ::close(wake_fd_);
+}
 
-void EndpointThread::start() { thread_ = std::thread([this] { run(); }); }
+void EndpointThread::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void EndpointThread::stop() {
   stopping_ = true;
@@ -126,9 +130,8 @@ bool TcpEndpoint::serve_client(int fd) {
   if (length <= kMbapLength) return true;
   const uint16_t transaction_id = static_cast<uint16_t>((adu[0] << 8) | adu[1]);
   const uint8_t unit = adu[6];
-  auto decision =
-      gateway_.serve(device_, unit, adu + kMbapLength, static_cast<size_t>(length - kMbapLength),
-                     Transport::kTcp);
+  auto decision = gateway_.serve(device_, unit, adu + kMbapLength,
+                                 static_cast<size_t>(length - kMbapLength), Transport::kTcp);
   if (!decision.answer) return true;
   if (decision.delay_ms > 0 && !pause_ms(decision.delay_ms)) return false;
   if (!gateway_.link_up(device_)) return false;
@@ -162,7 +165,9 @@ void TcpEndpoint::run() {
 
 RtuBusEndpoint::RtuBusEndpoint(DeviceGateway &gateway, std::string name, std::string link_path,
                                std::vector<Member> members)
-    : gateway_(gateway), name_(std::move(name)), link_path_(std::move(link_path)),
+    : gateway_(gateway),
+      name_(std::move(name)),
+      link_path_(std::move(link_path)),
       members_(std::move(members)) {
   master_fd_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master_fd_ < 0 || ::grantpt(master_fd_) != 0 || ::unlockpt(master_fd_) != 0)

@@ -43,7 +43,8 @@ double Inverter::derating_cap_w(int64_t now_ms) const {
   if (!operating(now_ms)) return 0.0;
   const double pmax_w = settings.rated_w;
   double cap_w = std::min({pmax_w, controls.derating_w, controls.derating_pct / 100.0 * pmax_w});
-  if (state.comm_loss_active) cap_w = std::min(cap_w, settings.comm_loss.derate_pct / 100.0 * pmax_w);
+  if (state.comm_loss_active)
+    cap_w = std::min(cap_w, settings.comm_loss.derate_pct / 100.0 * pmax_w);
   return std::max(0.0, cap_w);
 }
 
@@ -147,14 +148,17 @@ void House::compute_battery_targets() {
     if (inv.battery) {
       const auto &battery = *inv.battery;
       if (battery.controls.forcible == ForcibleCommand::kCharge) {
-        target_w[i] = std::min(battery.controls.forcible_charge_w, battery_charge_limit_w(battery, true));
+        target_w[i] =
+            std::min(battery.controls.forcible_charge_w, battery_charge_limit_w(battery, true));
       } else if (battery.controls.forcible == ForcibleCommand::kDischarge) {
-        target_w[i] = -std::min(battery.controls.forcible_discharge_w, battery_discharge_limit_w(battery));
+        target_w[i] =
+            -std::min(battery.controls.forcible_discharge_w, battery_discharge_limit_w(battery));
       } else if (battery.controls.mode != StorageMode::kFullyFedToGrid) {
         self_consumption_.push_back(i);
       }
     }
-    base_ac_w += std::min(inv.state.pv_available_w, cap_w_[i] + std::max(0.0, target_w[i])) - target_w[i];
+    base_ac_w +=
+        std::min(inv.state.pv_available_w, cap_w_[i] + std::max(0.0, target_w[i])) - target_w[i];
   }
   if (self_consumption_.empty()) return;
   const double residual_w = load_w_ - base_ac_w;  // + the house would import
@@ -189,16 +193,22 @@ void House::apply_grid_point_limit(std::vector<double> &ac_target_w) const {
     if (!inv.has_meter) continue;
     double limit_w;
     switch (inv.controls.grid_mode) {
-      case GridPointMode::kZeroExport: limit_w = 0.0; break;
-      case GridPointMode::kLimitedW: limit_w = inv.controls.grid_limit_w; break;
+      case GridPointMode::kZeroExport:
+        limit_w = 0.0;
+        break;
+      case GridPointMode::kLimitedW:
+        limit_w = inv.controls.grid_limit_w;
+        break;
       case GridPointMode::kLimitedPct:
         limit_w = inv.controls.grid_limit_pct / 100.0 * inv.settings.rated_w;
         break;
-      default: continue;
+      default:
+        continue;
     }
     const double excess_w = export_w - limit_w;
     const double battery_w = inv.battery ? inv.battery->state.power_w : 0.0;
-    if (excess_w > 0) ac_target_w[i] = std::max(-std::max(0.0, battery_w), ac_target_w[i] - excess_w);
+    if (excess_w > 0)
+      ac_target_w[i] = std::max(-std::max(0.0, battery_w), ac_target_w[i] - excess_w);
   }
 }
 
@@ -334,7 +344,8 @@ void House::roll_day_if_needed(int64_t previous_ms) {
   for (auto &inv : inverters_) {
     inv.state.daily_yield_wh = 0;
     inv.state.peak_ac_today_w = 0;
-    if (inv.battery) inv.battery->state.charged_today_wh = inv.battery->state.discharged_today_wh = 0;
+    if (inv.battery)
+      inv.battery->state.charged_today_wh = inv.battery->state.discharged_today_wh = 0;
   }
 }
 

@@ -8,7 +8,9 @@ constexpr uint8_t kWriteSingle = 0x06;
 constexpr uint8_t kWriteMultiple = 0x10;
 constexpr uint16_t kMaxWriteRegisters = 123;
 
-uint16_t be16(const uint8_t *p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+uint16_t be16(const uint8_t *p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 void put16(Bytes &out, uint16_t v) {
   out.push_back(static_cast<uint8_t>(v >> 8));
   out.push_back(static_cast<uint8_t>(v & 0xFF));
@@ -51,7 +53,8 @@ uint16_t crc16_modbus(const uint8_t *data, size_t length) {
   uint16_t crc = 0xFFFF;
   for (size_t i = 0; i < length; ++i) {
     crc ^= data[i];
-    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? static_cast<uint16_t>((crc >> 1) ^ 0xA001) : crc >> 1;
+    for (int bit = 0; bit < 8; ++bit)
+      crc = (crc & 1) ? static_cast<uint16_t>((crc >> 1) ^ 0xA001) : crc >> 1;
   }
   return crc;
 }
@@ -63,20 +66,33 @@ Bytes exception_pdu(uint8_t function, ModbusException code) {
 Bytes reply_pdu(ModbusDevice &device, House &house, const uint8_t *pdu, size_t length) {
   if (length == 0) return exception_pdu(0, ModbusException::kIllegalFunction);
   switch (pdu[0]) {
-    case kReadHolding: return read_holding(device, pdu, length);
+    case kReadHolding:
+      return read_holding(device, pdu, length);
     case kWriteSingle:
-    case kWriteMultiple: return write_registers(device, house, pdu, length);
-    default: return exception_pdu(pdu[0], ModbusException::kIllegalFunction);
+    case kWriteMultiple:
+      return write_registers(device, house, pdu, length);
+    default:
+      return exception_pdu(pdu[0], ModbusException::kIllegalFunction);
   }
 }
 
 size_t rtu_request_length(const uint8_t *frame, size_t available) {
   if (available < 2) return 0;
   switch (frame[1]) {
-    case 0x01: case 0x02: case 0x03: case 0x04: case 0x05: case 0x06: return 8;
-    case 0x0F: case 0x10: return available < 7 ? 0 : 9u + frame[6];
-    case 0x2B: return 7;  // MEI: unit, 0x2B, type, read code, object id, CRC
-    default: return kUnknownFunction;
+    case 0x01:
+    case 0x02:
+    case 0x03:
+    case 0x04:
+    case 0x05:
+    case 0x06:
+      return 8;
+    case 0x0F:
+    case 0x10:
+      return available < 7 ? 0 : 9u + frame[6];
+    case 0x2B:
+      return 7;  // MEI: unit, 0x2B, type, read code, object id, CRC
+    default:
+      return kUnknownFunction;
   }
 }
 

@@ -27,7 +27,8 @@ std::vector<std::string> split_csv(std::string line) {
 double sun_shape(double local_hour) {
   constexpr double kSunriseH = 5.5, kSunsetH = 21.0;
   if (local_hour <= kSunriseH || local_hour >= kSunsetH) return 0.0;
-  return std::pow(std::sin(std::numbers::pi * (local_hour - kSunriseH) / (kSunsetH - kSunriseH)), 1.5);
+  return std::pow(std::sin(std::numbers::pi * (local_hour - kSunriseH) / (kSunsetH - kSunriseH)),
+                  1.5);
 }
 
 // Relative household demand through a day: a base, a morning and an evening peak.
@@ -86,7 +87,8 @@ PowerProfile PowerProfile::clear_sky_pv(double peak_w_per_kwp, int32_t utc_offse
   profile.origin_ = "built-in clear-sky day";
   profile.interval_s_ = kBuiltinIntervalS;
   for (int64_t s = 0; s < kDayS; s += kBuiltinIntervalS) {
-    const double local_h = std::fmod((s + kBuiltinIntervalS / 2) / 3600.0 + utc_offset_min / 60.0 + 24.0, 24.0);
+    const double local_h =
+        std::fmod((s + kBuiltinIntervalS / 2) / 3600.0 + utc_offset_min / 60.0 + 24.0, 24.0);
     profile.power_w_.push_back(peak_w_per_kwp * sun_shape(local_h));
   }
   return profile;
@@ -98,7 +100,8 @@ PowerProfile PowerProfile::household_day(double annual_kwh, int32_t utc_offset_m
   profile.interval_s_ = kBuiltinIntervalS;
   double shape_sum = 0.0;
   for (int64_t s = 0; s < kDayS; s += kBuiltinIntervalS) {
-    const double local_h = std::fmod((s + kBuiltinIntervalS / 2) / 3600.0 + utc_offset_min / 60.0 + 24.0, 24.0);
+    const double local_h =
+        std::fmod((s + kBuiltinIntervalS / 2) / 3600.0 + utc_offset_min / 60.0 + 24.0, 24.0);
     profile.power_w_.push_back(household_shape(local_h));
     shape_sum += profile.power_w_.back();
   }
@@ -123,7 +126,9 @@ size_t PowerProfile::index_of(int64_t utc_ms) const {
   return static_cast<size_t>(offset_s / interval_s_);
 }
 
-double PowerProfile::power_w(int64_t utc_ms) const { return power_w_[index_of(utc_ms)]; }
+double PowerProfile::power_w(int64_t utc_ms) const {
+  return power_w_[index_of(utc_ms)];
+}
 
 double PowerProfile::energy_wh(int64_t from_utc_ms, int64_t to_utc_ms) const {
   double wh = 0.0;

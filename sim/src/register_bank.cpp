@@ -12,8 +12,10 @@ template <typename T>
 T saturate(double value) {
   const double rounded = std::round(value);
   if (std::isnan(rounded)) return 0;
-  if (rounded <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
-  if (rounded >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  if (rounded <= static_cast<double>(std::numeric_limits<T>::min()))
+    return std::numeric_limits<T>::min();
+  if (rounded >= static_cast<double>(std::numeric_limits<T>::max()))
+    return std::numeric_limits<T>::max();
   return static_cast<T>(rounded);
 }
 
@@ -26,7 +28,9 @@ RegisterBank::RegisterBank(uint16_t first, uint32_t count)
   if (mapping_ == nullptr) throw std::runtime_error("modbus_mapping_new_start_address failed");
 }
 
-RegisterBank::~RegisterBank() { modbus_mapping_free(mapping_); }
+RegisterBank::~RegisterBank() {
+  modbus_mapping_free(mapping_);
+}
 
 bool RegisterBank::contains(uint32_t address, uint32_t count) const {
   return address >= first_ && address + count <= first_ + count_;
@@ -37,11 +41,15 @@ uint16_t &RegisterBank::at(uint16_t address) const {
   return mapping_->tab_registers[address - first_];
 }
 
-uint16_t RegisterBank::u16(uint16_t address) const { return at(address); }
+uint16_t RegisterBank::u16(uint16_t address) const {
+  return at(address);
+}
 uint32_t RegisterBank::u32(uint16_t address) const {
   return (uint32_t{at(address)} << 16) | at(static_cast<uint16_t>(address + 1));
 }
-void RegisterBank::set_u16(uint16_t address, uint16_t value) { at(address) = value; }
+void RegisterBank::set_u16(uint16_t address, uint16_t value) {
+  at(address) = value;
+}
 void RegisterBank::set_u32(uint16_t address, uint32_t value) {
   at(address) = static_cast<uint16_t>(value >> 16);
   at(static_cast<uint16_t>(address + 1)) = static_cast<uint16_t>(value & 0xFFFF);
@@ -82,6 +90,8 @@ void RegisterBank::write(uint16_t address, const std::vector<uint16_t> &values) 
   for (size_t i = 0; i < values.size(); ++i) at(static_cast<uint16_t>(address + i)) = values[i];
 }
 
-void RegisterBank::clear() { std::memset(mapping_->tab_registers, 0, count_ * sizeof(uint16_t)); }
+void RegisterBank::clear() {
+  std::memset(mapping_->tab_registers, 0, count_ * sizeof(uint16_t));
+}
 
 }  // namespace hearth::sim

@@ -90,7 +90,8 @@ void parse_endpoints(const std::string &src, const YAML::Node &node, EndpointSet
   if (!node) return;
   reject_unknown_keys(src, node, {"port_base", "pty_dir", "control_socket", "single_tcp_client"});
   read(src, node, "port_base", ep.port_base);
-  if (ep.port_base < 0 || ep.port_base > 65000) fail(src, node["port_base"], "'port_base' 0..65000");
+  if (ep.port_base < 0 || ep.port_base > 65000)
+    fail(src, node["port_base"], "'port_base' 0..65000");
   read(src, node, "pty_dir", ep.pty_dir);
   read(src, node, "control_socket", ep.control_socket);
   read(src, node, "single_tcp_client", ep.single_tcp_client);
@@ -168,8 +169,9 @@ void parse_meter(const std::string &src, const YAML::Node &node, MeterSettings &
   meter.present = node && !node.IsNull();
   if (!meter.present) return;
   require_map(src, node, "meter");
-  reject_unknown_keys(src, node, {"wiring", "inverter", "unit", "rtu_bus", "scale",
-                                  "nominal_voltage_v", "grid_frequency_hz"});
+  reject_unknown_keys(
+      src, node,
+      {"wiring", "inverter", "unit", "rtu_bus", "scale", "nominal_voltage_v", "grid_frequency_hz"});
   std::string wiring = "rtu";
   read(src, node, "wiring", wiring);
   if (wiring == "rtu") {
@@ -216,7 +218,8 @@ void check_cross_references(const std::string &src, Scenario &s) {
   std::set<std::string> names;
   std::set<std::pair<std::string, int>> bus_units;
   for (const auto &inv : s.inverters) {
-    if (!names.insert(inv.name).second) throw ScenarioError(src + ": duplicate inverter " + inv.name);
+    if (!names.insert(inv.name).second)
+      throw ScenarioError(src + ": duplicate inverter " + inv.name);
     if (!bus_units.insert({inv.rtu_bus, inv.unit}).second)
       throw ScenarioError(src + ": unit " + std::to_string(inv.unit) + " twice on " + inv.rtu_bus);
   }

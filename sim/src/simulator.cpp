@@ -12,15 +12,22 @@ using nlohmann::json;
 constexpr int kMaxStepsPerLock = 2000;  // let endpoints in during long accelerated catch-ups
 constexpr double kDefaultRebootS = 5.0;
 
-std::string meter_name() { return "meter"; }
+std::string meter_name() {
+  return "meter";
+}
 
 const char *grid_mode_name(GridPointMode mode) {
   switch (mode) {
-    case GridPointMode::kUnlimited: return "unlimited";
-    case GridPointMode::kDiScheduling: return "di_scheduling";
-    case GridPointMode::kZeroExport: return "zero_export";
-    case GridPointMode::kLimitedW: return "limited_w";
-    case GridPointMode::kLimitedPct: return "limited_pct";
+    case GridPointMode::kUnlimited:
+      return "unlimited";
+    case GridPointMode::kDiScheduling:
+      return "di_scheduling";
+    case GridPointMode::kZeroExport:
+      return "zero_export";
+    case GridPointMode::kLimitedW:
+      return "limited_w";
+    case GridPointMode::kLimitedPct:
+      return "limited_pct";
   }
   return "unknown";
 }
@@ -28,13 +35,18 @@ const char *grid_mode_name(GridPointMode mode) {
 json reading_json(const MeterReading &r) {
   json phases = json::array();
   for (const auto &p : r.phase)
-    phases.push_back({{"voltage_v", p.voltage_v}, {"current_a", p.current_a}, {"power_w", p.power_w}});
-  return {{"power_w", r.power_w},         {"frequency_hz", r.frequency_hz},
-          {"import_kwh", r.import_wh / 1000.0}, {"export_kwh", r.export_wh / 1000.0},
+    phases.push_back(
+        {{"voltage_v", p.voltage_v}, {"current_a", p.current_a}, {"power_w", p.power_w}});
+  return {{"power_w", r.power_w},
+          {"frequency_hz", r.frequency_hz},
+          {"import_kwh", r.import_wh / 1000.0},
+          {"export_kwh", r.export_wh / 1000.0},
           {"phases", phases}};
 }
 
-json error(const std::string &message) { return {{"ok", false}, {"error", message}}; }
+json error(const std::string &message) {
+  return {{"ok", false}, {"error", message}};
+}
 
 }  // namespace
 
@@ -43,8 +55,8 @@ Simulator::Simulator(Scenario scenario)
       house_(scenario_, make_pv_profile(scenario_), make_load_profile(scenario_)),
       speed_(scenario_.time.speed) {
   for (size_t i = 0; i < house_.inverters().size(); ++i) {
-    devices_.push_back(std::make_unique<Sun2000Device>(house_.inverters()[i], i,
-                                                       scenario_.time.start_utc_s));
+    devices_.push_back(
+        std::make_unique<Sun2000Device>(house_.inverters()[i], i, scenario_.time.start_utc_s));
     faults_[house_.inverters()[i].settings.name] = {};
   }
   if (scenario_.meter.present && scenario_.meter.wiring == MeterWiring::kOwnRtuBus)
@@ -54,14 +66,18 @@ Simulator::Simulator(Scenario scenario)
   for (auto &device : devices_) device->refresh(house_, meter_view_locked());
 }
 
-Simulator::~Simulator() { stop(); }
+Simulator::~Simulator() {
+  stop();
+}
 
 MeterView Simulator::meter_view_locked() const {
   const auto &f = faults_.at(meter_name());
   return {frozen_meter_ ? *frozen_meter_ : house_.meter(), !f.link_down && !f.no_answer};
 }
 
-DeviceFaults &Simulator::faults_of(const std::string &device) { return faults_.at(device); }
+DeviceFaults &Simulator::faults_of(const std::string &device) {
+  return faults_.at(device);
+}
 
 void Simulator::start() {
   const auto &ep = scenario_.endpoints;
@@ -82,10 +98,12 @@ void Simulator::start() {
     }
   }
   for (auto &[name, members] : buses)
-    rtu_.push_back(std::make_unique<RtuBusEndpoint>(*this, name, (pty_dir / name).string(), members));
+    rtu_.push_back(
+        std::make_unique<RtuBusEndpoint>(*this, name, (pty_dir / name).string(), members));
   const std::string control_path =
       ep.control_socket.empty() ? (pty_dir / "control.sock").string() : ep.control_socket;
-  control_ = std::make_unique<ControlServer>(control_path, [this](const json &r) { return command(r); });
+  control_ =
+      std::make_unique<ControlServer>(control_path, [this](const json &r) { return command(r); });
   for (auto &endpoint : tcp_) endpoint->start();
   for (auto &endpoint : rtu_) endpoint->start();
   control_->start();
@@ -112,8 +130,8 @@ json Simulator::endpoints() const {
     for (size_t k = 0; k < tcp_.size(); ++k)
       if (tcp_device_[k] == i) entry["tcp"] = "127.0.0.1:" + std::to_string(tcp_[k]->port());
     const auto *inverter = dynamic_cast<const Sun2000Device *>(&device);
-    const std::string bus = inverter ? house_.inverters()[inverter->index()].settings.rtu_bus
-                                     : scenario_.meter.rtu_bus;
+    const std::string bus =
+        inverter ? house_.inverters()[inverter->index()].settings.rtu_bus : scenario_.meter.rtu_bus;
     for (const auto &endpoint : rtu_)
       if (endpoint->name() == bus) entry["rtu"] = endpoint->link_path();
     devices.push_back(entry);
@@ -136,7 +154,8 @@ void Simulator::run_clock() {
       clock_changed_.wait(lock, [this] { return stopping_ || clock_reanchor_; });
       continue;
     }
-    const double elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - anchor_real).count();
+    const double elapsed_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - anchor_real).count();
     const auto target_ms = anchor_sim_ms + static_cast<int64_t>(elapsed_ms * speed_);
     int budget = kMaxStepsPerLock;
     while (house_.now_ms() + house_.step_ms() <= target_ms && budget-- > 0) house_.step();
@@ -145,7 +164,8 @@ void Simulator::run_clock() {
       lock.lock();
       continue;
     }
-    const double next_ms = static_cast<double>(house_.now_ms() + house_.step_ms() - anchor_sim_ms) / speed_;
+    const double next_ms =
+        static_cast<double>(house_.now_ms() + house_.step_ms() - anchor_sim_ms) / speed_;
     const auto next_real = anchor_real + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double, std::milli>(next_ms));
     clock_changed_.wait_until(lock, next_real, [this] { return stopping_ || clock_reanchor_; });
@@ -239,20 +259,25 @@ json Simulator::status_locked() {
   }
   json faults = json::object();
   for (const auto &[name, f] : faults_)
-    faults[name] = {{"link_down", f.link_down}, {"no_answer", f.no_answer}, {"malformed", f.malformed},
-                    {"crc_broken", f.crc_broken}, {"delay_ms", f.delay_ms}};
-  json meter = {{"present", scenario_.meter.present},
-                {"wiring", scenario_.meter.wiring == MeterWiring::kOwnRtuBus ? "rtu" : "behind_inverter"},
-                {"frozen", frozen_meter_.has_value()},
-                {"served", reading_json(meter_view_locked().reading)},
-                {"live", reading_json(house_.meter())}};
+    faults[name] = {{"link_down", f.link_down},
+                    {"no_answer", f.no_answer},
+                    {"malformed", f.malformed},
+                    {"crc_broken", f.crc_broken},
+                    {"delay_ms", f.delay_ms}};
+  json meter = {
+      {"present", scenario_.meter.present},
+      {"wiring", scenario_.meter.wiring == MeterWiring::kOwnRtuBus ? "rtu" : "behind_inverter"},
+      {"frozen", frozen_meter_.has_value()},
+      {"served", reading_json(meter_view_locked().reading)},
+      {"live", reading_json(house_.meter())}};
   const auto &e = house_.energy();
   uint64_t refused = 0, bad_crc = 0;
   for (const auto &t : tcp_) refused += t->refused_connections();
   for (const auto &r : rtu_) bad_crc += r->bad_crc_frames();
   json ct = json::array();
   for (const auto &c : ct_channels_)
-    ct.push_back({{"phase", c.settings().phase}, {"gain_error", c.settings().gain_error},
+    ct.push_back({{"phase", c.settings().phase},
+                  {"gain_error", c.settings().gain_error},
                   {"skew_us", c.settings().skew_us}});
   return {{"ok", true},
           {"time_utc", format_utc_iso8601(house_.now_ms() / 1000)},
@@ -266,15 +291,20 @@ json Simulator::status_locked() {
           {"inverters", inverters},
           {"meter", meter},
           {"energy_kwh",
-           {{"load", e.load_wh / 1000.0}, {"pv", e.pv_wh / 1000.0}, {"ac", e.ac_wh / 1000.0},
+           {{"load", e.load_wh / 1000.0},
+            {"pv", e.pv_wh / 1000.0},
+            {"ac", e.ac_wh / 1000.0},
             {"battery_charge", e.battery_charge_wh / 1000.0},
             {"battery_discharge", e.battery_discharge_wh / 1000.0},
-            {"import", e.import_wh / 1000.0}, {"export", e.export_wh / 1000.0}}},
+            {"import", e.import_wh / 1000.0},
+            {"export", e.export_wh / 1000.0}}},
           {"faults", faults},
           {"ct_channels", ct},
           {"counters",
-           {{"requests_served", requests_served_}, {"control_errors", control_errors_},
-            {"tcp_refused", refused}, {"rtu_bad_crc_frames", bad_crc}}}};
+           {{"requests_served", requests_served_},
+            {"control_errors", control_errors_},
+            {"tcp_refused", refused},
+            {"rtu_bad_crc_frames", bad_crc}}}};
 }
 
 json Simulator::status() {
@@ -331,7 +361,8 @@ json Simulator::command_locked(const json &request, bool &faults_changed) {
       device->reboot(house_, seconds);
       device->refresh(house_, meter_view_locked());
       faults_changed = true;
-      return {{"ok", true}, {"until_utc_ms", house_.now_ms() + static_cast<int64_t>(seconds * 1000)}};
+      return {{"ok", true},
+              {"until_utc_ms", house_.now_ms() + static_cast<int64_t>(seconds * 1000)}};
     }
     return error("reboot: no inverter named '" + name + "'");
   }

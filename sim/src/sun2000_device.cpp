@@ -13,14 +13,14 @@ constexpr uint16_t kFirstRegister = 30000;
 constexpr uint32_t kRegisterCount = 20000;  // 30000..49999
 
 // Registers a master may write (protocols.md §1 "Active power control").
-const std::vector<RegisterRange> kInverterWritable = {
-    {40122, 2}, {40125, 3}, {40200, 2}, {47415, 3}, {47418, 1}, {47675, 2}};
+const std::vector<RegisterRange> kInverterWritable = {{40122, 2}, {40125, 3}, {40200, 2},
+                                                      {47415, 3}, {47418, 1}, {47675, 2}};
 // protocols.md §2 "Writable settings", "Forcible charge / discharge", TOU and period tables.
 const std::vector<RegisterRange> kBatteryWritable = {
-    {47027, 42}, {47075, 4}, {47081, 3}, {47086, 3}, {47100, 3},  {47200, 41}, {47242, 4},
-    {47246, 5},  {47255, 43}, {47299, 1}, {47589, 3}, {47954, 66}};
+    {47027, 42}, {47075, 4}, {47081, 3},  {47086, 3}, {47100, 3}, {47200, 41},
+    {47242, 4},  {47246, 5}, {47255, 43}, {47299, 1}, {47589, 3}, {47954, 66}};
 // Registers that only store what was written (no physics); cleared by a reboot.
-const std::vector<RegisterRange> kStoredOnly = {{40122, 2}, {47027, 42}, {47088, 1}, {47102, 1},
+const std::vector<RegisterRange> kStoredOnly = {{40122, 2},  {47027, 42}, {47088, 1},  {47102, 1},
                                                 {47200, 41}, {47242, 4},  {47255, 43}, {47299, 1},
                                                 {47589, 3},  {47675, 2},  {47954, 66}};
 
@@ -43,21 +43,27 @@ uint16_t device_status(const Inverter &inv, int64_t now_ms) {
   if (inv.rebooting(now_ms)) return 0x0000;  // standby: initialising
   if (!inv.controls.running) return 0x0301;  // shutdown by command
   if (inv.state.comm_loss_active && inv.settings.comm_loss.derate_pct <= 0) return 0x0303;
-  if (inv.state.pv_available_w <= 0 && !inv.battery) return 0xA000;  // no irradiation
+  if (inv.state.pv_available_w <= 0 && !inv.battery) return 0xA000;      // no irradiation
   if (inv.derating_cap_w(now_ms) < inv.settings.rated_w) return 0x0201;  // power limited
-  return 0x0200;  // on-grid
+  return 0x0200;                                                         // on-grid
 }
 
 // Working mode B 37006 as the battery reports it (protocols.md §2).
 uint16_t working_mode_b(const BatteryControls &c) {
   if (c.forcible != ForcibleCommand::kStop) return 1;
   switch (c.mode) {
-    case StorageMode::kFixedChargeDischarge: return 3;
-    case StorageMode::kMaxSelfConsumption: return 4;
-    case StorageMode::kTouLg: return 2;
-    case StorageMode::kFullyFedToGrid: return 5;
-    case StorageMode::kTouLuna: return 6;
-    default: return 0;
+    case StorageMode::kFixedChargeDischarge:
+      return 3;
+    case StorageMode::kMaxSelfConsumption:
+      return 4;
+    case StorageMode::kTouLg:
+      return 2;
+    case StorageMode::kFullyFedToGrid:
+      return 5;
+    case StorageMode::kTouLuna:
+      return 6;
+    default:
+      return 0;
   }
 }
 
@@ -72,10 +78,10 @@ Sun2000Device::Sun2000Device(const Inverter &inverter, size_t index, int64_t sta
 
 const std::vector<RegisterRange> &Sun2000Device::readable() const {
   static const std::vector<RegisterRange> ranges = {
-      {30000, 83},  {32000, 120}, {37000, 60}, {37100, 39}, {37200, 2},  {37738, 7},
-      {37758, 30},  {40000, 2},   {40122, 6},  {40200, 2},  {47000, 5},  {47027, 42},
-      {47075, 15},  {47086, 3},   {47089, 1},  {47100, 3},  {47200, 41}, {47242, 9},
-      {47255, 43},  {47299, 1},   {47415, 4},  {47589, 3},  {47675, 4},  {47954, 66}};
+      {30000, 83}, {32000, 120}, {37000, 60}, {37100, 39}, {37200, 2},  {37738, 7},
+      {37758, 30}, {40000, 2},   {40122, 6},  {40200, 2},  {47000, 5},  {47027, 42},
+      {47075, 15}, {47086, 3},   {47089, 1},  {47100, 3},  {47200, 41}, {47242, 9},
+      {47255, 43}, {47299, 1},   {47415, 4},  {47589, 3},  {47675, 4},  {47954, 66}};
   return ranges;
 }
 
@@ -174,8 +180,10 @@ void Sun2000Device::encode_meter(const Inverter &inv, const MeterView &meter) {
     const auto &phase = r.phase[p];
     const double export_w = -phase.power_w;
     bank_.set_i32_scaled(static_cast<uint16_t>(37101 + 2 * p), phase.voltage_v, 10);
-    bank_.set_i32_scaled(static_cast<uint16_t>(37107 + 2 * p), std::copysign(phase.current_a, export_w), 100);
-    bank_.set_i32_scaled(static_cast<uint16_t>(37126 + 2 * p), phase.voltage_v * std::sqrt(3.0), 10);
+    bank_.set_i32_scaled(static_cast<uint16_t>(37107 + 2 * p),
+                         std::copysign(phase.current_a, export_w), 100);
+    bank_.set_i32_scaled(static_cast<uint16_t>(37126 + 2 * p), phase.voltage_v * std::sqrt(3.0),
+                         10);
     bank_.set_i32_scaled(static_cast<uint16_t>(37132 + 2 * p), export_w, 1);
   }
   bank_.set_i32_scaled(37113, -r.power_w, 1);
@@ -195,7 +203,7 @@ void Sun2000Device::encode_battery(const Inverter &inv) {
   const auto &s = b.settings;
   const auto &c = b.controls;
   const uint16_t running = std::abs(b.state.power_w) > 0.5 ? 2 : 1;  // running / standby
-  bank_.set_u16(47000, 2);  // LUNA2000
+  bank_.set_u16(47000, 2);                                           // LUNA2000
   bank_.set_u16(47089, 0);
   bank_.set_i16(47004, 0);
   bank_.set_u32_scaled(37758, s.capacity_wh, 1);
@@ -271,7 +279,8 @@ ModbusException Sun2000Device::decode_controls(House &house, Inverter &inv, uint
     return ModbusException::kIllegalDataValue;
   if (inv.battery) {
     const uint16_t mode = bank_.u16(47086), command = bank_.u16(47100);
-    const bool soc_ok = bank_.u16(47081) <= 1000 && bank_.u16(47082) <= 1000 && bank_.u16(47101) <= 1000;
+    const bool soc_ok =
+        bank_.u16(47081) <= 1000 && bank_.u16(47082) <= 1000 && bank_.u16(47101) <= 1000;
     if (mode > 5 || command > 2 || bank_.u16(47246) > 1 || bank_.u16(47087) > 1 || !soc_ok)
       return ModbusException::kIllegalDataValue;
   }
@@ -325,7 +334,8 @@ bool Sun2000Device::booting(const House &house) const {
 
 void Sun2000Device::reboot(House &house, double seconds) {
   house.reboot(house.inverters()[index_], seconds);
-  for (const auto &[first, count] : kStoredOnly) bank_.write(first, std::vector<uint16_t>(count, 0));
+  for (const auto &[first, count] : kStoredOnly)
+    bank_.write(first, std::vector<uint16_t>(count, 0));
 }
 
 ModbusException ModbusDevice::check_read(uint16_t address, uint16_t count) const {

@@ -40,7 +40,8 @@ pid_t spawn(const std::vector<std::string> &argv, int stdin_fd, int stdout_fd, i
 // Reads from fd until EOF or the deadline; false at the deadline.
 bool read_until_eof(int fd, std::string &out, Clock::time_point deadline) {
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -68,7 +69,8 @@ int wait_exit(pid_t pid, Clock::time_point deadline) {
 
 }  // namespace
 
-ProgramResult run_program(const std::vector<std::string> &argv, std::chrono::milliseconds deadline) {
+ProgramResult run_program(const std::vector<std::string> &argv,
+                          std::chrono::milliseconds deadline) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   const int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -104,7 +106,8 @@ SimProcess::SimProcess(const std::string &scenario_yaml) {
   std::string text;
   const auto deadline = Clock::now() + kReadyDeadline;
   while (text.find('\n') == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd p{stdout_fd_, POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
       throw std::runtime_error("hearth-sim: no ready line");
@@ -128,7 +131,8 @@ SimProcess::~SimProcess() {
 
 nlohmann::json SimProcess::ctl(const nlohmann::json &request) const {
   const auto reply = control_request(endpoints_.at("control").get<std::string>(), request);
-  if (!reply.value("ok", false)) throw std::runtime_error("ctl " + request.dump() + ": " + reply.dump());
+  if (!reply.value("ok", false))
+    throw std::runtime_error("ctl " + request.dump() + ": " + reply.dump());
   return reply;
 }
 
@@ -147,7 +151,9 @@ std::string SimProcess::tcp_port(const std::string &name) const {
   return address.substr(address.rfind(':') + 1);
 }
 
-int SimProcess::unit(const std::string &name) const { return device(name).at("unit").get<int>(); }
+int SimProcess::unit(const std::string &name) const {
+  return device(name).at("unit").get<int>();
+}
 
 std::string SimProcess::rtu_path(const std::string &name) const {
   return device(name).at("rtu").get<std::string>();

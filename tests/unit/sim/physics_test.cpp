@@ -16,9 +16,13 @@ namespace {
 
 const std::filesystem::path kRepoRoot = HEARTH_SOURCE_DIR;
 
-Scenario scenario_from(const std::string &yaml) { return parse_scenario(yaml, "test.yaml", kRepoRoot); }
+Scenario scenario_from(const std::string &yaml) {
+  return parse_scenario(yaml, "test.yaml", kRepoRoot);
+}
 
-House house_from(const Scenario &s) { return House(s, make_pv_profile(s), make_load_profile(s)); }
+House house_from(const Scenario &s) {
+  return House(s, make_pv_profile(s), make_load_profile(s));
+}
 
 const char *kTwoHybrids = R"(
 time: {start: 2024-06-25T00:00:00Z, step_ms: 1000}
@@ -35,7 +39,9 @@ std::string replace_once(std::string text, const std::string &from, const std::s
   return text.replace(at, from.size(), to);
 }
 
-double relative_error(double a, double b, double scale) { return std::abs(a - b) / scale; }
+double relative_error(double a, double b, double scale) {
+  return std::abs(a - b) / scale;
+}
 
 // grid = load + battery charge - PV output, integrated: import - export must equal
 // load + charge - discharge - PV within 0.1 %.
@@ -88,7 +94,8 @@ TEST(SimPhysics, EnergyBalanceClosesAtTheFineStep) {
   s.time.start_utc_s += 2 * 3600;  // 04:00 local, before sunrise
   auto house = house_from(s);
   for (auto &inv : house.inverters())  // empty: the house imports until the sun is up
-    inv.battery->state.soc_wh = inv.battery->settings.min_soc_pct / 100.0 * inv.battery->settings.capacity_wh;
+    inv.battery->state.soc_wh =
+        inv.battery->settings.min_soc_pct / 100.0 * inv.battery->settings.capacity_wh;
   house.inverters()[0].controls.derating_w = 3000;
   house.advance(3 * 3'600'000);
   EXPECT_GT(house.energy().import_wh, 100);
@@ -107,7 +114,8 @@ TEST(SimPhysics, EnergyBalanceClosesOverADayOfTheDataProfiles) {
   auto house = house_from(s);
   ASSERT_TRUE(house.pv_profile().from_data());
   // 2024-06-25 is the sunniest day of the national profile: 1 kWp yields about 6.4 kWh.
-  EXPECT_NEAR(house.pv_profile().energy_wh(s.time.start_utc_s * 1000, s.time.start_utc_s * 1000 + 86'400'000),
+  EXPECT_NEAR(house.pv_profile().energy_wh(s.time.start_utc_s * 1000,
+                                           s.time.start_utc_s * 1000 + 86'400'000),
               950.0 * 0.00670937 * 1000.0, 1.0);
   house.advance(86'400'000);
   EXPECT_GT(house.energy().export_wh, 1'000);
@@ -124,8 +132,10 @@ TEST(SimPhysics, DataProfilesScaleToTheYear) {
   const int64_t year_start_ms = parse_utc_iso8601("2023-12-31T23:00:00Z") * 1000;
   const int64_t year_ms = 366LL * 86'400'000;
   // pv_share_of_year is printed with 9 decimals: its sum is 1 within a few ppm.
-  EXPECT_NEAR(make_pv_profile(s).energy_wh(year_start_ms, year_start_ms + year_ms), 950'000.0, 10.0);
-  EXPECT_NEAR(make_load_profile(s).energy_wh(year_start_ms, year_start_ms + year_ms), 4'000'000.0, 1.0);
+  EXPECT_NEAR(make_pv_profile(s).energy_wh(year_start_ms, year_start_ms + year_ms), 950'000.0,
+              10.0);
+  EXPECT_NEAR(make_load_profile(s).energy_wh(year_start_ms, year_start_ms + year_ms), 4'000'000.0,
+              1.0);
 }
 
 TEST(SimPhysics, BuiltInDaysHaveTheirEnergy) {
@@ -133,7 +143,7 @@ TEST(SimPhysics, BuiltInDaysHaveTheirEnergy) {
   EXPECT_FALSE(make_pv_profile(s).from_data());
   EXPECT_NEAR(make_load_profile(s).energy_wh(0, 86'400'000), 10'000.0, 0.01);
   const auto pv = make_pv_profile(s);
-  EXPECT_EQ(pv.power_w(parse_utc_iso8601("2024-06-25T00:00:00Z") * 1000), 0.0);  // night
+  EXPECT_EQ(pv.power_w(parse_utc_iso8601("2024-06-25T00:00:00Z") * 1000), 0.0);    // night
   EXPECT_GT(pv.power_w(parse_utc_iso8601("2024-06-25T12:00:00Z") * 1000), 600.0);  // noon, per kWp
 }
 
@@ -152,7 +162,8 @@ TEST(SimPhysics, DeratingFollowsAFirstOrderResponse) {
   auto &inv = house.inverters()[0];
   const double start_w = inv.state.ac_power_w;
   ASSERT_GT(start_w, 7000.0);
-  ASSERT_EQ(device.write(house, 40126, {0, 2000}), ModbusException::kNone);  // U32 W, high word first
+  ASSERT_EQ(device.write(house, 40126, {0, 2000}),
+            ModbusException::kNone);  // U32 W, high word first
   EXPECT_EQ(inv.derating_cap_w(house.now_ms()), 2000.0);
   house.advance(1000);  // one time constant
   const double expected_w = 2000.0 + (start_w - 2000.0) * std::exp(-1.0);
@@ -166,7 +177,8 @@ TEST(SimPhysics, DeratingFollowsAFirstOrderResponse) {
 }
 
 TEST(SimPhysics, TimeConstantComesFromTheScenario) {
-  const auto yaml = replace_once(kOneInverterNoBattery, "response_time_s: 1.0", "response_time_s: 4.0");
+  const auto yaml =
+      replace_once(kOneInverterNoBattery, "response_time_s: 1.0", "response_time_s: 4.0");
   auto house = house_from(scenario_from(yaml));
   auto &inv = house.inverters()[0];
   const double start_w = inv.state.ac_power_w;
@@ -215,7 +227,7 @@ TEST(SimPhysics, ForcibleChargeByTargetSocStopsThere) {
   ASSERT_EQ(device.write(house, 47101, {520}), ModbusException::kNone);  // 52.0 %
   ASSERT_EQ(device.write(house, 47246, {1}), ModbusException::kNone);
   ASSERT_EQ(device.write(house, 47100, {1}), ModbusException::kNone);
-  house.advance(5000);  // five time constants
+  house.advance(5000);                // five time constants
   EXPECT_GT(house.grid_w(), 4900.0);  // charging from the grid shows as import
   EXPECT_LT(house.inverters()[0].state.ac_power_w, -4900.0);
   house.advance(600'000);
@@ -257,8 +269,9 @@ TEST(SimPhysics, ZeroExportAtTheGridPointCurtailsTheInverter) {
 }
 
 TEST(SimPhysics, CommLossDeratesWhenConfigured) {
-  const auto yaml = replace_once(kOneInverterNoBattery, "response_time_s: 1.0",
-                                 "response_time_s: 1.0, comm_loss: {timeout_s: 10, derate_pct: 30}");
+  const auto yaml =
+      replace_once(kOneInverterNoBattery, "response_time_s: 1.0",
+                   "response_time_s: 1.0, comm_loss: {timeout_s: 10, derate_pct: 30}");
   auto house = house_from(scenario_from(yaml));
   auto &inv = house.inverters()[0];
   house.advance(9'000);

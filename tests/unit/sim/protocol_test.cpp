@@ -45,13 +45,13 @@ inverters:
 
 // ---- clients ----
 
-ProgramResult mbpoll(const std::vector<std::string> &target, int unit, int reg, const std::string &type,
-                     int count, const std::string &timeout_s) {
+ProgramResult mbpoll(const std::vector<std::string> &target, int unit, int reg,
+                     const std::string &type, int count, const std::string &timeout_s) {
   std::vector<std::string> argv{"mbpoll"};
   argv.insert(argv.end(), target.begin(), target.end() - 1);
-  for (const auto &a : std::vector<std::string>{"-a", std::to_string(unit), "-r", std::to_string(reg),
-                                                "-c", std::to_string(count), "-t", type, "-B", "-1",
-                                                "-0", "-o", timeout_s, target.back()})
+  for (const auto &a : std::vector<std::string>{
+           "-a", std::to_string(unit), "-r", std::to_string(reg), "-c", std::to_string(count), "-t",
+           type, "-B", "-1", "-0", "-o", timeout_s, target.back()})
     argv.push_back(a);
   return run_program(argv);
 }
@@ -63,25 +63,35 @@ ProgramResult mbpoll_tcp(const SimProcess &sim, const std::string &device, int r
                 count, timeout_s);
 }
 
-ProgramResult mbpoll_rtu(const std::string &path, int unit, int reg, const std::string &type = "4:int",
-                         int count = 1, const std::string &timeout_s = "1") {
+ProgramResult mbpoll_rtu(const std::string &path, int unit, int reg,
+                         const std::string &type = "4:int", int count = 1,
+                         const std::string &timeout_s = "1") {
   return mbpoll({"-m", "rtu", "-b", "9600", "-P", "none", path}, unit, reg, type, count, timeout_s);
 }
 
 std::vector<double> mbpoll_values(const ProgramResult &result) {
   std::vector<double> values;
   static const std::regex line(R"(\[(\d+)\]:\s+(-?[0-9.]+))");
-  for (std::sregex_iterator it(result.output.begin(), result.output.end(), line), end; it != end; ++it)
+  for (std::sregex_iterator it(result.output.begin(), result.output.end(), line), end; it != end;
+       ++it)
     values.push_back(std::stod((*it)[2]));
   return values;
 }
 
 // pymodbus: {"ok", "registers", "elapsed_s", "error"}.
-json pymodbus(const std::string &transport, const std::string &target, int unit, const std::string &op,
-              int address, const std::vector<int> &values, double timeout_s = 1.0) {
-  std::vector<std::string> argv{"/usr/bin/python3", SIM_CLIENT_PY, "--" + transport, target,
-                                "--unit", std::to_string(unit), "--timeout", std::to_string(timeout_s),
-                                op, std::to_string(address)};
+json pymodbus(const std::string &transport, const std::string &target, int unit,
+              const std::string &op, int address, const std::vector<int> &values,
+              double timeout_s = 1.0) {
+  std::vector<std::string> argv{"/usr/bin/python3",
+                                SIM_CLIENT_PY,
+                                "--" + transport,
+                                target,
+                                "--unit",
+                                std::to_string(unit),
+                                "--timeout",
+                                std::to_string(timeout_s),
+                                op,
+                                std::to_string(address)};
   for (int v : values) argv.push_back(std::to_string(v));
   const auto result = run_program(argv);
   const auto last_line = result.output.substr(result.output.rfind('{'));
@@ -91,8 +101,10 @@ json pymodbus(const std::string &transport, const std::string &target, int unit,
 json read_rtu(const std::string &path, int unit, int address, int count, double timeout_s = 1.0) {
   return pymodbus("rtu", path, unit, "read", address, {count}, timeout_s);
 }
-json read_tcp(const SimProcess &sim, const std::string &device, int address, int count, double timeout_s = 1.0) {
-  return pymodbus("tcp", sim.tcp_address(device), sim.unit(device), "read", address, {count}, timeout_s);
+json read_tcp(const SimProcess &sim, const std::string &device, int address, int count,
+              double timeout_s = 1.0) {
+  return pymodbus("tcp", sim.tcp_address(device), sim.unit(device), "read", address, {count},
+                  timeout_s);
 }
 
 int32_t i32(const json &reply, size_t at = 0) {
@@ -113,7 +125,9 @@ const json &inverter(const json &status, const std::string &name) {
   throw std::runtime_error("no inverter " + name);
 }
 
-long rounded(const json &value) { return std::lround(value.get<double>()); }
+long rounded(const json &value) {
+  return std::lround(value.get<double>());
+}
 
 // A raw TCP client that holds its connection: connects and reads 32080 (2 registers) once.
 // Returns the socket, or -1 when the read was not answered.
@@ -123,7 +137,7 @@ int connect_and_read_32080(const SimProcess &sim, const std::string &device) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(std::stoi(sim.tcp_port(device))));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const uint8_t request[] = {0, 1, 0, 0, 0, 6, static_cast<uint8_t>(sim.unit(device)),
+  const uint8_t request[] = {0,    1,    0,    0,    0,   6, static_cast<uint8_t>(sim.unit(device)),
                              0x03, 0x7D, 0x50, 0x00, 0x02};
   uint8_t reply[64];
   if (::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
@@ -152,13 +166,15 @@ TEST(SimProtocol, TcpRegistersMatchStatus) {
   const auto &inv1 = inverter(status, "inv1");
   auto r = mbpoll_tcp(sim, "inv1", 32080);  // I32 W
   ASSERT_EQ(r.exit_status, 0) << r.output;
-  EXPECT_EQ(mbpoll_values(r), std::vector<double>{static_cast<double>(rounded(inv1.at("ac_power_w")))});
+  EXPECT_EQ(mbpoll_values(r),
+            std::vector<double>{static_cast<double>(rounded(inv1.at("ac_power_w")))});
   r = mbpoll_tcp(sim, "inv1", 37760, "4");  // SOC U16 gain 10
-  EXPECT_EQ(mbpoll_values(r).at(0), std::lround(inv1.at("battery").at("soc_pct").get<double>() * 10));
+  EXPECT_EQ(mbpoll_values(r).at(0),
+            std::lround(inv1.at("battery").at("soc_pct").get<double>() * 10));
   r = mbpoll_tcp(sim, "inv1", 37765);  // battery I32 W, + charge
   EXPECT_EQ(mbpoll_values(r).at(0), rounded(inv1.at("battery").at("power_w")));
   EXPECT_GT(mbpoll_values(r).at(0), 1000);  // charging at noon
-  r = mbpoll_tcp(sim, "inv1", 32114);  // daily yield U32 kWh gain 100
+  r = mbpoll_tcp(sim, "inv1", 32114);       // daily yield U32 kWh gain 100
   EXPECT_EQ(mbpoll_values(r).at(0), std::lround(inv1.at("daily_yield_kwh").get<double>() * 100));
 }
 
@@ -194,7 +210,7 @@ TEST(SimProtocol, RtuBusServesBothInvertersAndTheMeterItsOwnBus) {
   ASSERT_TRUE(meter.at("ok")) << meter;
   const double grid_w = status.at("meter").at("served").at("power_w").get<double>();
   EXPECT_EQ(f32(meter), static_cast<float>(grid_w));  // float32 ABCD, + import
-  EXPECT_LT(grid_w, -500.0);                           // the house exports at noon
+  EXPECT_LT(grid_w, -500.0);                          // the house exports at noon
   EXPECT_NEAR(grid_w, status.at("grid_w").get<double>(), 1e-9);
   // mbpoll agrees on the float.
   const auto r = mbpoll_rtu(sim.rtu_path("meter"), 11, 0x2012, "4:float");
@@ -241,9 +257,11 @@ TEST(SimFaults, LinkDownClosesTcpAndSilencesTheUnitOnRtu) {
 TEST(SimProtocol, TcpAnswersUnitZeroAndRefusesOtherUnits) {
   SimProcess sim(kHouse);
   EXPECT_TRUE(pymodbus("tcp", sim.tcp_address("inv2"), 0, "read", 32080, {2}).at("ok"));
-  const auto other = mbpoll({"-m", "tcp", "-p", sim.tcp_port("inv2"), "127.0.0.1"}, 7, 32080, "4:int", 1, "1");
+  const auto other =
+      mbpoll({"-m", "tcp", "-p", sim.tcp_port("inv2"), "127.0.0.1"}, 7, 32080, "4:int", 1, "1");
   EXPECT_NE(other.exit_status, 0);
-  EXPECT_NE(other.output.find("Target device failed to respond"), std::string::npos) << other.output;
+  EXPECT_NE(other.output.find("Target device failed to respond"), std::string::npos)
+      << other.output;
 }
 
 TEST(SimFaults, NoAnswerForOneUnit) {
@@ -310,7 +328,8 @@ TEST(SimFaults, FrozenMeterIsBitIdentical) {
   EXPECT_EQ(frozen1.at("registers"), frozen2.at("registers"));
   const auto status = sim.status();
   EXPECT_TRUE(status.at("meter").at("frozen"));
-  EXPECT_NE(status.at("meter").at("live").at("power_w"), status.at("meter").at("served").at("power_w"));
+  EXPECT_NE(status.at("meter").at("live").at("power_w"),
+            status.at("meter").at("served").at("power_w"));
   sim.ctl({{"cmd", "freeze_meter"}, {"on", false}});
   EXPECT_NE(read_rtu(meter, 11, kBlock, kCount).at("registers"), frozen2.at("registers"));
 }
@@ -358,7 +377,8 @@ TEST(SimProtocol, ExceptionsForUnmappedAndReadOnlyRegisters) {
   EXPECT_NE(unmapped.output.find("Illegal data address"), std::string::npos) << unmapped.output;
   const auto read_only = pymodbus("tcp", sim.tcp_address("inv1"), 1, "write", 32080, {0, 1});
   EXPECT_FALSE(read_only.at("ok"));
-  EXPECT_NE(read_only.at("error").get<std::string>().find("Exception"), std::string::npos) << read_only;
+  EXPECT_NE(read_only.at("error").get<std::string>().find("Exception"), std::string::npos)
+      << read_only;
 }
 
 TEST(SimProtocol, MeterBehindTheInverterAndZeroExport) {
@@ -367,9 +387,10 @@ TEST(SimProtocol, MeterBehindTheInverterAndZeroExport) {
   ASSERT_LT(status.at("grid_w").get<double>(), -1000.0);
   auto view = read_tcp(sim, "inv1", 37100, 39);
   ASSERT_TRUE(view.at("ok")) << view;
-  EXPECT_EQ(view.at("registers").at(0), 1);                          // meter online
-  EXPECT_EQ(i32(view, 13), -rounded(status.at("grid_w")));            // 37113: + export
-  EXPECT_EQ(i32(view, 19), std::lround(status.at("meter").at("served").at("export_kwh").get<double>() * 100));
+  EXPECT_EQ(view.at("registers").at(0), 1);                 // meter online
+  EXPECT_EQ(i32(view, 13), -rounded(status.at("grid_w")));  // 37113: + export
+  EXPECT_EQ(i32(view, 19),
+            std::lround(status.at("meter").at("served").at("export_kwh").get<double>() * 100));
   // Zero-power grid connection (47415 = 5) with the meter present.
   ASSERT_TRUE(pymodbus("tcp", sim.tcp_address("inv1"), 1, "write", 47415, {5}).at("ok"));
   sim.ctl({{"cmd", "step"}, {"seconds", 10}});
@@ -425,7 +446,8 @@ TEST(SimControl, DemoHouseProducesConsumesAndExportsAtStart) {
   EXPECT_EQ(status.at("inverters").size(), 2u);
   const auto meter = read_rtu(sim.rtu_path("meter"), 11, 0x2012, 2);
   ASSERT_TRUE(meter.at("ok")) << meter;
-  EXPECT_EQ(f32(meter), static_cast<float>(status.at("meter").at("served").at("power_w").get<double>()));
+  EXPECT_EQ(f32(meter),
+            static_cast<float>(status.at("meter").at("served").at("power_w").get<double>()));
 }
 
 TEST(SimControl, BadCommandsAreRefusedAndCounted) {
@@ -435,8 +457,8 @@ TEST(SimControl, BadCommandsAreRefusedAndCounted) {
   EXPECT_THROW(sim.ctl({{"cmd", "step"}}), std::runtime_error);
   EXPECT_EQ(sim.status().at("counters").at("control_errors"), 3);
   // The command line client reaches the same socket.
-  const auto r = run_program({HEARTH_SIM_BINARY, "ctl", "--socket", sim.dir() + "/control.sock",
-                              "set_load", "w=1234"});
+  const auto r = run_program(
+      {HEARTH_SIM_BINARY, "ctl", "--socket", sim.dir() + "/control.sock", "set_load", "w=1234"});
   EXPECT_EQ(r.exit_status, 0) << r.output;
   sim.ctl({{"cmd", "step"}, {"seconds", 0.1}});
   EXPECT_EQ(sim.status().at("load_w"), 1234.0);

@@ -13,7 +13,9 @@
 namespace hearth::sim {
 namespace {
 
-Scenario scenario_from(const std::string &yaml) { return parse_scenario(yaml, "test.yaml", "."); }
+Scenario scenario_from(const std::string &yaml) {
+  return parse_scenario(yaml, "test.yaml", ".");
+}
 
 const char *kHybrid = R"(
 time: {start: 2024-06-25T11:00:00Z}
@@ -76,7 +78,7 @@ TEST(SimRegisters, MeterBehindInverterHasExportPositive) {
   EXPECT_EQ(bank.i32(37113), std::lround(-f.house.grid_w()));  // 37113: + export
   EXPECT_GT(bank.i32(37113), 3000);
   EXPECT_EQ(bank.i32(37119), std::lround(f.house.energy().export_wh / 10.0));  // kWh, gain 100
-  EXPECT_EQ(bank.i16(37118), 5000);  // Hz, gain 100
+  EXPECT_EQ(bank.i16(37118), 5000);                                            // Hz, gain 100
   f.refresh(false);
   EXPECT_EQ(bank.u16(37100), 0);  // meter offline
 }
@@ -159,7 +161,7 @@ TEST(SimFrames, RepliesAndExceptions) {
   const uint8_t read_pmax[] = {0x03, 0x75, 0x7B, 0x00, 0x02};  // 30075, 2 registers
   auto reply = reply_pdu(f.inverter, f.house, read_pmax, sizeof read_pmax);
   EXPECT_EQ(reply, (Bytes{0x03, 0x04, 0x00, 0x00, 0x27, 0x10}));  // 10000 W
-  const uint8_t read_hole[] = {0x03, 0x7D, 0x00, 0x00, 0x02};  // 32000: mapped
+  const uint8_t read_hole[] = {0x03, 0x7D, 0x00, 0x00, 0x02};     // 32000: mapped
   EXPECT_EQ(reply_pdu(f.inverter, f.house, read_hole, 5).size(), 6u);
   const uint8_t read_unmapped[] = {0x03, 0x88, 0xB8, 0x00, 0x02};  // 35000
   EXPECT_EQ(reply_pdu(f.inverter, f.house, read_unmapped, 5), (Bytes{0x83, 0x02}));
@@ -167,7 +169,8 @@ TEST(SimFrames, RepliesAndExceptions) {
   EXPECT_EQ(reply_pdu(f.inverter, f.house, input_registers, 5), (Bytes{0x84, 0x01}));
   // 0x10 to 40126 (0x9CBE), two registers: 0x00000BB8 = 3000 W.
   const uint8_t write[] = {0x10, 0x9C, 0xBE, 0x00, 0x02, 0x04, 0x00, 0x00, 0x0B, 0xB8};
-  EXPECT_EQ(reply_pdu(f.inverter, f.house, write, sizeof write), (Bytes{0x10, 0x9C, 0xBE, 0x00, 0x02}));
+  EXPECT_EQ(reply_pdu(f.inverter, f.house, write, sizeof write),
+            (Bytes{0x10, 0x9C, 0xBE, 0x00, 0x02}));
   EXPECT_EQ(f.house.inverters()[0].controls.derating_w, 3000.0);
   auto malformed = reply;
   make_malformed(malformed);
@@ -175,7 +178,8 @@ TEST(SimFrames, RepliesAndExceptions) {
 }
 
 TEST(SimScenario, DemoScenarioLoads) {
-  const auto s = load_scenario(std::string(HEARTH_SOURCE_DIR) + "/configs/sim/demo.yaml", HEARTH_SOURCE_DIR);
+  const auto s =
+      load_scenario(std::string(HEARTH_SOURCE_DIR) + "/configs/sim/demo.yaml", HEARTH_SOURCE_DIR);
   ASSERT_EQ(s.inverters.size(), 2u);
   EXPECT_TRUE(s.inverters[0].battery && s.inverters[1].battery);
   EXPECT_EQ(s.meter.wiring, MeterWiring::kOwnRtuBus);

@@ -67,7 +67,8 @@ class Sun2000Device final : public ModbusDevice {
   Sun2000Device(const Inverter &inverter, size_t index, int64_t start_utc_s);
   std::string kind() const override { return "sun2000"; }
   void refresh(const House &house, const MeterView &meter) override;
-  ModbusException write(House &house, uint16_t address, const std::vector<uint16_t> &values) override;
+  ModbusException write(House &house, uint16_t address,
+                        const std::vector<uint16_t> &values) override;
   void note_master_frame(House &house) override;
   bool booting(const House &house) const override;
   void reboot(House &house, double seconds) override;

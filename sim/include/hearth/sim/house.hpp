@@ -30,11 +30,11 @@ enum class ForcibleCommand : uint16_t { kStop = 0, kCharge = 1, kDischarge = 2 }
 // Everything a master may write to a battery; defaults are those after a reboot.
 struct BatteryControls {
   StorageMode mode = StorageMode::kMaxSelfConsumption;
-  double max_charge_w = 0;     // 47075 (set from the scenario)
-  double max_discharge_w = 0;  // 47077
-  double charge_cutoff_soc_pct = 100.0;  // 47081
-  double discharge_cutoff_soc_pct = 5.0;  // 47082
-  bool grid_charge_enabled = false;       // 47087
+  double max_charge_w = 0;                            // 47075 (set from the scenario)
+  double max_discharge_w = 0;                         // 47077
+  double charge_cutoff_soc_pct = 100.0;               // 47081
+  double discharge_cutoff_soc_pct = 5.0;              // 47082
+  bool grid_charge_enabled = false;                   // 47087
   ForcibleCommand forcible = ForcibleCommand::kStop;  // 47100
   bool forcible_by_target_soc = false;                // 47246: 0 duration, 1 target SOC
   double forcible_charge_w = 0;                       // 47247
@@ -68,12 +68,12 @@ enum class GridPointMode : uint16_t {
 };
 
 struct InverterControls {
-  double derating_pct = 100.0;  // 40125, % of Pmax
-  double derating_w = 0;        // 40126 (default Pmax)
+  double derating_pct = 100.0;                          // 40125, % of Pmax
+  double derating_w = 0;                                // 40126 (default Pmax)
   GridPointMode grid_mode = GridPointMode::kUnlimited;  // 47415
-  double grid_limit_w = 0;      // 47416
-  double grid_limit_pct = 0;    // 47418
-  bool running = true;          // 40200 startup / 40201 shutdown
+  double grid_limit_w = 0;                              // 47416
+  double grid_limit_pct = 0;                            // 47418
+  bool running = true;                                  // 40200 startup / 40201 shutdown
 };
 
 struct InverterState {
@@ -124,7 +124,7 @@ class House {
  public:
   House(const Scenario &scenario, PowerProfile pv_per_kwp, PowerProfile load);
 
-  void step();  // one dt
+  void step();                        // one dt
   void advance(int64_t duration_ms);  // whole steps covering duration
 
   int64_t now_ms() const { return now_ms_; }

@@ -1,5 +1,6 @@
 #pragma once
-// The scenario of a simulated house, as read from a YAML file in configs/sim/ (format: sim/README.md).
+// The scenario of a simulated house, as read from a YAML file in configs/sim/ (format:
+// sim/README.md).
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -25,7 +26,7 @@ struct TimeSettings {
 struct EndpointSettings {
   int32_t port_base = 15020;  // inverter i listens on port_base + i; 0 = ephemeral ports
   std::string pty_dir = "/tmp/hearth-sim";
-  std::string control_socket;  // empty: <pty_dir>/control.sock
+  std::string control_socket;     // empty: <pty_dir>/control.sock
   bool single_tcp_client = true;  // Huawei devices serve one TCP client (protocols.md §1)
 };
 
@@ -62,8 +63,8 @@ struct InverterSettings {
   uint8_t unit = 1;
   double rated_w = 10000.0;
   double pv_kwp = 10.0;
-  double response_time_s = 1.0;  // first-order time constant of the active power
-  int32_t tcp_port = -1;         // -1: port_base + index
+  double response_time_s = 1.0;     // first-order time constant of the active power
+  int32_t tcp_port = -1;            // -1: port_base + index
   std::string rtu_bus = "rs485-1";  // pty name in pty_dir; inverters with the same name share a bus
   CommLossSettings comm_loss;
   std::optional<BatterySettings> battery;

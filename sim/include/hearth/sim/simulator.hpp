@@ -23,7 +23,8 @@ class ControlServer;
 
 // Fault switches of one device (an inverter by name, or "meter").
 struct DeviceFaults {
-  bool link_down = false;   // TCP closed and refused, RTU silent; a meter behind an inverter: 37100 = 0
+  bool link_down =
+      false;  // TCP closed and refused, RTU silent; a meter behind an inverter: 37100 = 0
   bool no_answer = false;   // requests are read and ignored
   bool malformed = false;   // replies are malformed (see make_malformed)
   bool crc_broken = false;  // RTU replies carry a wrong CRC
