@@ -290,6 +290,10 @@ int32_t host_modbus_submit(hearth_device *handle, const hearth_modbus_request *r
   hearth_modbus_request copy{};
   std::memcpy(&copy, request, std::min<size_t>(request->struct_size, sizeof copy));
   copy.struct_size = sizeof copy;
+  if (auto problem = device->link->check_request(copy); !problem.empty()) {
+    device->last_error = problem;
+    return HEARTH_E_INVALID;
+  }
   const uint64_t id = device->runtime.submit_modbus(*device, copy, done, user);
   if (request_id != nullptr) *request_id = id;
   return HEARTH_OK;
