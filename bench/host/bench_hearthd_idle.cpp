@@ -4,6 +4,7 @@
 // Usage: bench_hearthd_idle [window_s=10] [windows=3] [json_out]
 #include <hearth/testing/child_process.hpp>
 #include <hearth/testing/modbus_peer.hpp>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
