@@ -307,6 +307,17 @@ json Simulator::status_locked() {
             {"rtu_bad_crc_frames", bad_crc}}}};
 }
 
+std::vector<CtSampleBlock> Simulator::sample_ct(int64_t start_ns, size_t count,
+                                                double sample_rate_hz) {
+  std::lock_guard lock(mutex_);
+  const auto &reading = house_.meter();
+  std::vector<CtSampleBlock> blocks;
+  for (const auto &channel : ct_channels_)
+    blocks.push_back(channel.sample(reading.phase[channel.settings().phase - 1],
+                                    reading.frequency_hz, start_ns, count, sample_rate_hz));
+  return blocks;
+}
+
 json Simulator::status() {
   std::lock_guard lock(mutex_);
   return status_locked();

@@ -9,6 +9,7 @@
 #include "hearth/sim/devices.hpp"
 #include "hearth/sim/modbus_frames.hpp"
 #include "hearth/sim/scenario.hpp"
+#include "hearth/sim/simulator.hpp"
 
 namespace hearth::sim {
 namespace {
@@ -238,6 +239,24 @@ TEST(SimCt, GainErrorAndSkewShowInTheSamples) {
   for (size_t k = 0; k < b.voltage_v.size(); ++k) p += b.voltage_v[k] * b.current_a[k];
   p /= static_cast<double>(b.voltage_v.size());
   EXPECT_NEAR(p, 230.0 * 10.2 * std::cos(2 * M_PI * 50.0 * 500e-6), 0.5);
+}
+
+TEST(SimCt, SimulatorSamplesTheGridPointPerChannel) {
+  Simulator sim(
+      scenario_from("inverters: [{name: inv1, pv_kwp: 0}]\n"
+                    "ct_channels: [{phase: 1, gain_error: 0.05}, {phase: 3, skew_us: 100}]\n"));
+  sim.with_house([](House &house) {
+    house.set_load_override_w(6900);
+    house.advance(1000);
+    return 0;
+  });
+  const auto blocks = sim.sample_ct(0, 800, 4000.0);
+  ASSERT_EQ(blocks.size(), 2u);
+  const double phase_a =
+      sim.with_house([](House &house) { return house.meter().phase[0].current_a; });
+  EXPECT_NEAR(phase_a, 2300.0 / 227.7, 1e-9);  // 2.3 kW per phase, voltage sag 1 V/kW
+  EXPECT_NEAR(rms(blocks[0].current_a), phase_a * 1.05, 0.01);
+  EXPECT_EQ(blocks[1].current_skew_ns, 100'000);
 }
 
 }  // namespace

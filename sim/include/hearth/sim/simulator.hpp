@@ -52,6 +52,10 @@ class Simulator final : public DeviceGateway {
   ServeDecision serve(size_t device, uint8_t unit, const uint8_t *pdu, size_t length,
                       Transport transport) override;
 
+  // One sample block per configured CT channel, from the live grid point (the meter's phase
+  // readings), for the in-process HAL sim.
+  std::vector<CtSampleBlock> sample_ct(int64_t start_ns, size_t count, double sample_rate_hz);
+
   // For in-process tests: run f(House&) under the lock.
   template <typename F>
   auto with_house(F &&f) {
