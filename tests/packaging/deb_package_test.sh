@@ -5,9 +5,11 @@
 #   - unpacked into a fresh root, hearthd from it checks the shipped default configuration,
 #     loads the shipped plugins, and starts under a test service manager (READY, WATCHDOG);
 #   - the shipped unit passes systemd-analyze verify against the shipped binary;
-#   - a vendor project builds against the unpacked hearth-plugin-sdk.
-# The root is made with dpkg-deb -x (no network, no root needed); the postinst, which needs a
-# real system (adduser, systemd), is checked for syntax only.
+#   - a vendor project builds against the unpacked hearth-plugin-sdk;
+#   - as root: dpkg installs them for real (postinst makes the user) on a copy-on-write view of
+#     this machine (deb_install_in_namespace.sh), hearthd runs as `hearth`, dpkg purges them.
+# The fresh root is made with dpkg-deb -x (no network, no root needed); a clean Debian root would
+# need debootstrap and a mirror.
 #
 # usage: deb_package_test.sh BUILD_DIR PACKAGED_PLUGINS_FILE [SANITIZERS]
 set -euo pipefail
@@ -95,8 +97,14 @@ while read -r plugin; do
 done <"$plugins_file"
 ! grep -q '^refused' "$work/plugins.txt" || fail "a shipped plugin is refused"
 
-/usr/bin/python3 "$here/sd_notify_test.py" "$hearthd"
+chmod 755 "$work"  # mktemp's 0700 would keep the unprivileged user from the unpacked binary
+/usr/bin/python3 "$here/sd_notify_test.py" "$hearthd" --user nobody
 bash "$here/systemd_unit_test.sh" "$root/usr/lib/systemd/system/hearthd.service" "$hearthd" \
   | tail -1
 bash "$here/build_sdk_consumer.sh" "$root/usr" "$work/consumer" "$sanitize"
+if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+  unshare -m bash "$here/deb_install_in_namespace.sh" "$work/out" "$work/namespace"
+else
+  echo "note: not root or no mount namespaces here: the dpkg installation stage was skipped"
+fi
 echo "deb packages: all checks passed in $((SECONDS - started)) s"

@@ -4,11 +4,14 @@ healthy, often enough for the WatchdogSec= it is given, and STOPPING=1 then exit
 SIGTERM. The service manager is played by a unix datagram socket named in NOTIFY_SOCKET, the way
 systemd hands it over (sd_notify(3)).
 
-usage: sd_notify_test.py HEARTHD [--plugin-path DIR]
+usage: sd_notify_test.py HEARTHD [--plugin-path DIR] [--user NAME]
+With --user (when run as root), hearthd runs as that unprivileged user with no supplementary
+groups, as the service does, and the test checks that it holds no capabilities.
 Prints the measured start-up time and watchdog period.
 """
 import argparse
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -67,11 +70,29 @@ def output_of(process, log_path):
         return log.read()
 
 
+def credentials_of(pid):
+    """(real uid, effective capabilities) of a running process, from /proc/<pid>/status."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            fields[key] = value.split()
+    return int(fields["Uid"][0]), int(fields["CapEff"][0], 16)
+
+
+def hand_over(paths, user):
+    """Gives `user` the temp files hearthd needs: the directory, its config, the socket."""
+    for path in paths:
+        os.chown(path, user.pw_uid, user.pw_gid)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("hearthd")
     parser.add_argument("--plugin-path", default=None)
+    parser.add_argument("--user", default=None)
     args = parser.parse_args()
+    user = pwd.getpwnam(args.user) if args.user and os.geteuid() == 0 else None
 
     with tempfile.TemporaryDirectory(prefix="hearth-notify-") as work:
         config = os.path.join(work, "hearth.yaml")
@@ -82,6 +103,8 @@ def main():
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(notify_path)
 
+        if user:
+            hand_over([work, config, notify_path], user)
         env = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC=str(WATCHDOG_USEC))
         env.pop("WATCHDOG_PID", None)
         command = [args.hearthd, "--config", config, "--state-dir", state_dir]
@@ -90,7 +113,9 @@ def main():
         started = time.monotonic()
         log_path = os.path.join(work, "hearthd.log")
         log = open(log_path, "wb")
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        drop = dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[]) if user else {}
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   cwd=work, **drop)
         try:
             deadline = started + READY_TIMEOUT_S
             ready_at = None
@@ -102,6 +127,13 @@ def main():
                     fail(f"hearthd {what}", output_of(process, log_path))
                 if message.get("READY") == "1":
                     ready_at = time.monotonic()
+
+            uid, capabilities = credentials_of(process.pid)
+            if user and (uid != user.pw_uid or capabilities != 0):
+                fail(f"hearthd runs as uid {uid} with capabilities {capabilities:#x}, expected "
+                     f"{args.user} ({user.pw_uid}) with none", output_of(process, log_path))
+            if uid == 0:
+                print("note: hearthd ran as root; pass --user to check it runs without")
 
             # WATCHDOG=1 keeps coming; systemd asks for one at least every WATCHDOG_USEC / 2.
             limit_s = WATCHDOG_USEC / 2 / 1e6
@@ -138,7 +170,7 @@ def main():
 
     print(f"READY=1 after {(ready_at - started) * 1000:.0f} ms; WATCHDOG=1 every "
           f"{min(gaps_ms):.0f}-{max(gaps_ms):.0f} ms (limit {limit_s * 1000:.0f} ms); "
-          "STOPPING=1 and exit 0 on SIGTERM")
+          f"STOPPING=1 and exit 0 on SIGTERM; ran as uid {uid}")
 
 
 if __name__ == "__main__":
