@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <hearth/testing/fake_host.hpp>
+#include <iterator>
 
 namespace hearth::testing {
 
@@ -30,6 +31,16 @@ bool is_write(int32_t function) {
 
 bool is_read(int32_t function) {
   return function >= HEARTH_MODBUS_READ_COILS && function <= HEARTH_MODBUS_READ_INPUT_REGISTERS;
+}
+
+// The capabilities hearthd accepts (plugin.h, capability_register): those the energy manager
+// drives, or a vendor's own named "x-<vendor>-<name>".
+bool is_known_capability(const std::string &name) {
+  static const char *const kDriven[] = {"grid_meter",      "pv_inverter",   "battery",
+                                        "ev_charger",      "sg_ready",      "switchable_load",
+                                        "power_limitable", "digital_input", "digital_output"};
+  if (name.size() > 2 && name.compare(0, 2, "x-") == 0) return true;
+  return std::find(std::begin(kDriven), std::end(kDriven), name) != std::end(kDriven);
 }
 
 // Why a request is malformed, or "".
@@ -316,8 +327,9 @@ struct FakeHostAccess {
     int32_t status = HEARTH_OK;
     FakeDevice *d = enter(dev, "capability_register", status);
     if (d == nullptr) return status;
-    if (capability == nullptr || capability[0] == '\0' || limit_count > kCapabilityLimitsMax ||
-        (limit_count > 0 && limits == nullptr) || d->capabilities.count(capability))
+    if (capability == nullptr || !is_known_capability(capability) ||
+        limit_count > kCapabilityLimitsMax || (limit_count > 0 && limits == nullptr) ||
+        d->capabilities.count(capability))
       return HEARTH_E_INVALID;
     d->capabilities[capability] = std::vector<hearth_arg>(limits, limits + limit_count);
     return HEARTH_OK;

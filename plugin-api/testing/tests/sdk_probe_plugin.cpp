@@ -55,7 +55,7 @@ class Probe : public hearth::Device {
     label_point_ = host().declare_point<std::string>("label", "", 10'000);
     thread_point_ = host().declare_point<bool>("ran_on_core_thread", "", 10'000);
     core_thread_ = std::this_thread::get_id();
-    host().register_capability("switch",
+    host().register_capability("switchable_load",
                                {hearth::limit("rated_w", 2300.0), hearth::limit("phases", 1)});
     ratio_point_.publish(ratio_ * (enabled_ ? 1 : -1));
     label_point_.publish(label_ + "/" + std::to_string(tags_.size()));

@@ -147,11 +147,19 @@ TEST_F(SdkTest, ListParameterBoundsAreChecked) {
 
 TEST_F(SdkTest, CapabilityLimitsAreCopiedOut) {
   FakeDevice &d = probe();
-  const auto &limits = d.capabilities.at("switch");
+  const auto &limits = d.capabilities.at("switchable_load");
   ASSERT_EQ(limits.size(), 2u);
   EXPECT_STREQ(limits[0].name, "rated_w");
   EXPECT_EQ(limits[0].value.as.d, 2300.0);
   EXPECT_EQ(limits[1].value.type, HEARTH_VALUE_INT);
+}
+
+TEST_F(SdkTest, FakeHostAcceptsOnlyKnownOrVendorCapabilities) {
+  FakeDevice &d = probe();
+  EXPECT_EQ(host_.api()->capability_register(d.handle(), "counter", nullptr, 0), HEARTH_E_INVALID);
+  EXPECT_EQ(host_.api()->capability_register(d.handle(), "x-acme-counter", nullptr, 0), HEARTH_OK);
+  EXPECT_EQ(host_.api()->capability_register(d.handle(), "battery", nullptr, 0), HEARTH_OK);
+  EXPECT_EQ(d.capabilities.size(), 3u);  // switchable_load from start(), and these two
 }
 
 TEST_F(SdkTest, PeriodicTimerCanCancelItselfAndIsThenFreed) {
@@ -167,7 +175,7 @@ TEST_F(SdkTest, PeriodicTimerCanCancelItselfAndIsThenFreed) {
 
 TEST_F(SdkTest, PostFromAnotherThreadRunsOnTheCoreThread) {
   FakeDevice &d = probe();
-  d.command("switch", "post_from_thread", {{"note", text_value("posted")}});
+  d.command("switchable_load", "post_from_thread", {{"note", text_value("posted")}});
   EXPECT_FALSE(d.has_point("ran_on_core_thread") &&
                !d.point("ran_on_core_thread").publications.empty());
   host_.run_pending();
@@ -177,7 +185,7 @@ TEST_F(SdkTest, PostFromAnotherThreadRunsOnTheCoreThread) {
 
 TEST_F(SdkTest, WorkRunsOffTheCoreThreadAndCompletesOnIt) {
   FakeDevice &d = probe();
-  const uint64_t id = d.command("switch", "work");
+  const uint64_t id = d.command("switchable_load", "work");
   EXPECT_FALSE(d.command_record(id).status.has_value());
   host_.run_pending();
   EXPECT_EQ(d.command_record(id).status, HEARTH_OK);
@@ -188,7 +196,7 @@ TEST_F(SdkTest, ModbusResultDecodesBigEndianWordsAndLogsAnOutOfRangeRead) {
   FakeDevice &d = probe();
   // 3.5f = 0x40600000; -2 as I32 = 0xFFFFFFFE (protocols.md conventions: high word first).
   host_.modbus().set_holding(1, 0, {0x4060, 0x0000, 0xFFFF, 0xFFFE});
-  d.command("switch", "decode", {{"note", text_value("")}});
+  d.command("switchable_load", "decode", {{"note", text_value("")}});
   host_.run_pending();
   EXPECT_EQ(d.point("ratio").last().number(), 3.5);
   EXPECT_EQ(d.point("ticks").last().number(), -2.0);
@@ -197,14 +205,15 @@ TEST_F(SdkTest, ModbusResultDecodesBigEndianWordsAndLogsAnOutOfRangeRead) {
 
 TEST_F(SdkTest, KvGrowsItsBufferForLongValues) {
   FakeDevice &d = probe();
-  d.command("switch", "kv", {{"note", text_value("")}});
+  d.command("switchable_load", "kv", {{"note", text_value("")}});
   EXPECT_EQ(d.point("label").last().text(), "1000-");
   EXPECT_EQ(host_.kv("probe").at("big").size(), 1000u);
 }
 
 TEST_F(SdkTest, CommandCompletesLaterFromATimerWithItsMessage) {
   FakeDevice &d = probe();
-  const uint64_t id = d.command("switch", "later", {{"delay_ms", hearth::make_value(250)}});
+  const uint64_t id =
+      d.command("switchable_load", "later", {{"delay_ms", hearth::make_value(250)}});
   host_.advance_ms(200);
   EXPECT_FALSE(d.command_record(id).status.has_value());
   host_.advance_ms(100);
@@ -214,17 +223,18 @@ TEST_F(SdkTest, CommandCompletesLaterFromATimerWithItsMessage) {
 
 TEST_F(SdkTest, MissingArgumentAndUnknownParameterFailTheCommandWithTheirNames) {
   FakeDevice &d = probe();
-  const auto &missing = d.command_record(d.command("switch", "plain"));
+  const auto &missing = d.command_record(d.command("switchable_load", "plain"));
   EXPECT_EQ(missing.status, HEARTH_E_INVALID);
   EXPECT_EQ(missing.message, "command 'plain': argument 'note' missing");
-  const auto &unknown = d.command_record(d.command("switch", "unknown_param"));
+  const auto &unknown = d.command_record(d.command("switchable_load", "unknown_param"));
   EXPECT_EQ(unknown.status, HEARTH_E_NOT_FOUND);
   EXPECT_NE(unknown.message.find("'nope'"), std::string::npos) << unknown.message;
 }
 
 TEST_F(SdkTest, HostCompletesACommandAtItsDeadlineAndIgnoresTheLateAnswer) {
   FakeDevice &d = probe();
-  const uint64_t id = d.command("switch", "later", {{"delay_ms", hearth::make_value(500)}}, 300);
+  const uint64_t id =
+      d.command("switchable_load", "later", {{"delay_ms", hearth::make_value(500)}}, 300);
   host_.advance_ms(1000);
   EXPECT_EQ(d.command_record(id).status, HEARTH_E_TIMEOUT);
   EXPECT_TRUE(d.command_record(id).completed_by_host);
@@ -234,7 +244,7 @@ TEST_F(SdkTest, HostCompletesACommandAtItsDeadlineAndIgnoresTheLateAnswer) {
 
 TEST_F(SdkTest, FakeHostRecordsADoubleCompletion) {
   FakeDevice &d = probe();
-  const uint64_t id = d.command("switch", "twice");
+  const uint64_t id = d.command("switchable_load", "twice");
   EXPECT_EQ(d.command_record(id).plugin_completions, 2);
   // The refused second completion throws inside command(), whose error return is a third answer.
   ASSERT_EQ(rules().size(), 2u);
