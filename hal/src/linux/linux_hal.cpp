@@ -31,12 +31,7 @@ namespace {
 // A requested GPIO line; releasing it closes the chip gpiod_line_find opened for it.
 class GpiodLine {
  public:
-  explicit GpiodLine(const LineConfig &config) : line_(gpiod_line_find(config.gpio_line.c_str())) {
-    if (!line_) {
-      if (errno == 0) errno = ENOENT;
-      gpio_failure(config, "no GPIO chip has a line of this name");
-    }
-  }
+  explicit GpiodLine(const LineConfig &config) : line_(find(config)) {}
   ~GpiodLine() {
     gpiod_line_release(line_);
     gpiod_line_close_chip(line_);
@@ -47,6 +42,17 @@ class GpiodLine {
   gpiod_line *get() const { return line_; }
 
  private:
+  static gpiod_line *find(const LineConfig &config) {
+    errno = 0;
+    gpiod_line *line = gpiod_line_find(config.gpio_line.c_str());
+    if (line) return line;
+    if (errno == 0 || errno == ENOENT) {
+      errno = ENOENT;
+      gpio_failure(config, "no GPIO chip has a line of this name");
+    }
+    gpio_failure(config, "cannot search the GPIO chips (permissions of /dev/gpiochip*?)");
+  }
+
   gpiod_line *line_;
 };
 
