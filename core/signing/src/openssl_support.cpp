@@ -1,10 +1,10 @@
 #include "openssl_support.hpp"
 
 #include <openssl/err.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 namespace hearth::signing::detail {
 
@@ -19,30 +19,24 @@ std::string openssl_errors() {
   return text.empty() ? "no reason given by OpenSSL" : text;
 }
 
-std::optional<Sha512> sha512_of_file(const std::filesystem::path &file, std::string &error) {
-  std::error_code status_error;
-  if (std::filesystem::is_directory(file, status_error)) {
-    error = "is a directory";
-    return std::nullopt;
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    error = std::strerror(errno);
-    return std::nullopt;
-  }
+std::optional<Sha512> sha512_of_fd(int fd, std::string &error) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha512(), nullptr) != 1) {
     error = "SHA-512: " + openssl_errors();
     return std::nullopt;
   }
-  std::vector<char> buffer(64 * 1024);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buffer.data(), size_t(in.gcount()));
-  }
-  if (in.bad()) {
-    error = "read error";
-    return std::nullopt;
+  std::vector<uint8_t> buffer(64 * 1024);
+  off_t offset = 0;
+  while (true) {
+    const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), offset);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      error = std::strerror(errno);
+      return std::nullopt;
+    }
+    if (got == 0) break;
+    EVP_DigestUpdate(ctx.get(), buffer.data(), size_t(got));
+    offset += got;
   }
   Sha512 digest{};
   unsigned int length = 0;

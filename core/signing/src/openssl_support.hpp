@@ -30,8 +30,9 @@ inline std::shared_ptr<EVP_PKEY> share(PkeyPtr key) {
 std::string openssl_errors();
 
 using Sha512 = std::array<uint8_t, 64>;
-// SHA-512 over a whole file, read in pieces; nullopt with `error` set when it cannot be read.
-std::optional<Sha512> sha512_of_file(const std::filesystem::path &file, std::string &error);
+// SHA-512 over everything an open file holds (read from offset 0 with pread, in pieces);
+// nullopt with `error` set when it cannot be read.
+std::optional<Sha512> sha512_of_fd(int fd, std::string &error);
 std::array<uint8_t, 32> sha256(std::span<const uint8_t> data);
 
 std::string to_hex(std::span<const uint8_t> bytes);

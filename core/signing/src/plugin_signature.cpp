@@ -1,10 +1,15 @@
 #include "hearth/signing/plugin_signature.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include "openssl_support.hpp"
 
@@ -100,24 +105,32 @@ std::filesystem::path signature_path_for(const std::filesystem::path &plugin) {
   return sig;
 }
 
-SignatureCheck verify_plugin(const std::filesystem::path &plugin, const TrustStore &trusted) {
+namespace {
+
+// Checks the plugin whose bytes `fd` reads against its .sig file (fd < 0: it could not be
+// opened, `open_error` says why).
+SignatureCheck check_open_plugin(const std::filesystem::path &plugin, int fd,
+                                 const std::string &open_error, const TrustStore &trusted) {
   const std::string name = plugin.string();
+  if (fd < 0)
+    return outcome(SignatureStatus::unreadable, {}, "cannot read " + name + ": " + open_error);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    return outcome(SignatureStatus::unreadable, {}, "cannot read " + name + ": not a regular file");
+  }
+
   const auto sig_path = signature_path_for(plugin);
   std::error_code error;
-  if (!std::filesystem::exists(plugin, error)) {
-    return outcome(SignatureStatus::unreadable, {}, "cannot read " + name + ": no such file");
-  }
   if (!std::filesystem::exists(sig_path, error)) {
     return outcome(SignatureStatus::unsigned_file, {},
                    name + " is not signed (no " + sig_path.filename().string() + " next to it)");
   }
-
   std::ifstream sig_in(sig_path, std::ios::binary);
-  std::string sig_text(size_t(kLongestSignatureFile) + 1, '\0');
   if (!sig_in || std::filesystem::is_directory(sig_path, error)) {
     return outcome(SignatureStatus::unreadable, {},
                    "cannot read " + sig_path.string() + ": " + std::strerror(errno));
   }
+  std::string sig_text(size_t(kLongestSignatureFile) + 1, '\0');
   sig_in.read(sig_text.data(), kLongestSignatureFile + 1);
   sig_text.resize(size_t(sig_in.gcount()));
   std::string parse_error = "longer than " + std::to_string(kLongestSignatureFile) + " bytes";
@@ -137,7 +150,7 @@ SignatureCheck verify_plugin(const std::filesystem::path &plugin, const TrustSto
   }
 
   std::string read_error;
-  const auto digest = detail::sha512_of_file(plugin, read_error);
+  const auto digest = detail::sha512_of_fd(fd, read_error);
   if (!digest) {
     return outcome(SignatureStatus::unreadable, parsed->key_id,
                    "cannot read " + name + ": " + read_error);
@@ -152,9 +165,51 @@ SignatureCheck verify_plugin(const std::filesystem::path &plugin, const TrustSto
                  name + " is signed by trusted key " + parsed->key_id + source);
 }
 
+int open_for_reading(const std::filesystem::path &file, std::string &error) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) error = std::strerror(errno);
+  return fd;
+}
+
+}  // namespace
+
+SignatureCheck verify_plugin(const std::filesystem::path &plugin, const TrustStore &trusted) {
+  return open_verified_plugin(plugin, trusted).check();
+}
+
+VerifiedPlugin open_verified_plugin(const std::filesystem::path &plugin,
+                                    const TrustStore &trusted) {
+  std::string open_error;
+  const int fd = open_for_reading(plugin, open_error);
+  return VerifiedPlugin(fd, check_open_plugin(plugin, fd, open_error, trusted));
+}
+
+VerifiedPlugin::VerifiedPlugin(VerifiedPlugin &&other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), check_(std::move(other.check_)) {}
+
+VerifiedPlugin &VerifiedPlugin::operator=(VerifiedPlugin &&other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    check_ = std::move(other.check_);
+  }
+  return *this;
+}
+
+VerifiedPlugin::~VerifiedPlugin() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::filesystem::path VerifiedPlugin::load_path() const {
+  if (fd_ < 0) return {};
+  return "/proc/self/fd/" + std::to_string(fd_);
+}
+
 std::filesystem::path sign_plugin(const std::filesystem::path &plugin, const PrivateKey &key) {
   std::string read_error;
-  const auto digest = detail::sha512_of_file(plugin, read_error);
+  const int fd = open_for_reading(plugin, read_error);
+  const auto digest = fd < 0 ? std::nullopt : detail::sha512_of_fd(fd, read_error);
+  if (fd >= 0) ::close(fd);
   if (!digest) throw SigningError("cannot read " + plugin.string() + ": " + read_error);
   const auto signature = key.sign(signed_message(*digest));
 

@@ -1,6 +1,8 @@
 // verify_plugin() on real files: accepted when signed by a trusted key and unchanged; refused
 // with the right status and a message naming the file and key otherwise.
+#include <dlfcn.h>
 #include <gmock/gmock.h>
+#include <link.h>
 
 #include "signing_fixture.hpp"
 
@@ -155,7 +157,7 @@ TEST_F(PluginSignatureTest, DirectoryInPlaceOfThePluginIsUnreadable) {
   std::filesystem::copy_file(signature_path_for(plugin_), signature_path_for(dir_plugin));
   const auto check = verify_plugin(dir_plugin, trusted_);
   EXPECT_EQ(check.status, SignatureStatus::unreadable);
-  EXPECT_THAT(check.message, HasSubstr("is a directory"));
+  EXPECT_THAT(check.message, HasSubstr("not a regular file"));
 }
 
 TEST_F(PluginSignatureTest, ResigningReplacesTheSignature) {
@@ -174,6 +176,54 @@ TEST_F(PluginSignatureTest, SigningAMissingFileThrowsNamingIt) {
   } catch (const SigningError &error) {
     EXPECT_THAT(error.what(), HasSubstr("absent.so"));
   }
+}
+
+// A real shared library to stand in for a plugin: zlib, which every Debian system has.
+std::filesystem::path system_shared_library() {
+  void *handle = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) return {};
+  link_map *map = nullptr;
+  dlinfo(handle, RTLD_DI_LINKMAP, &map);
+  std::filesystem::path path = map->l_name;
+  dlclose(handle);
+  return path;
+}
+
+TEST_F(PluginSignatureTest, VerifiedPluginLoadsTheCheckedBytesEvenIfTheFileIsReplaced) {
+  const auto library = system_shared_library();
+  ASSERT_FALSE(library.empty()) << dlerror();
+  std::filesystem::copy_file(library, plugin_, std::filesystem::copy_options::overwrite_existing);
+  const std::string checked_bytes = read(plugin_);
+  sign_plugin(plugin_, vendor_);
+
+  const auto verified = open_verified_plugin(plugin_, trusted_);
+  ASSERT_TRUE(verified.ok()) << verified.check().message;
+  // Someone swaps the file between the check and the load.
+  write(file("swapped.so"), "not the checked plugin");
+  std::filesystem::rename(file("swapped.so"), plugin_);
+  EXPECT_EQ(verify_plugin(plugin_, trusted_).status, SignatureStatus::bad_signature);
+
+  EXPECT_EQ(read(verified.load_path()), checked_bytes);
+  void *handle = dlopen(verified.load_path().c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  EXPECT_NE(dlsym(handle, "zlibVersion"), nullptr);
+  dlclose(handle);
+}
+
+TEST_F(PluginSignatureTest, VerifiedPluginOfAMissingFileHasNoLoadPath) {
+  const auto verified = open_verified_plugin(file("absent.so"), trusted_);
+  EXPECT_EQ(verified.check().status, SignatureStatus::unreadable);
+  EXPECT_TRUE(verified.load_path().empty());
+}
+
+TEST_F(PluginSignatureTest, VerifiedPluginKeepsItsDescriptorWhenMoved) {
+  sign_plugin(plugin_, vendor_);
+  auto first = open_verified_plugin(plugin_, trusted_);
+  const auto load_path = first.load_path();
+  VerifiedPlugin second = std::move(first);
+  EXPECT_EQ(second.load_path(), load_path);
+  EXPECT_TRUE(second.ok());
+  EXPECT_EQ(read(second.load_path()), read(plugin_));
 }
 
 TEST(SignatureStatusText, EveryStatusHasAName) {

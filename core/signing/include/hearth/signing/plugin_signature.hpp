@@ -13,8 +13,8 @@
 // signature made for anything else from passing as a plugin signature. The file's name is not
 // signed: renaming a plugin does not change its code.
 //
-// verify_plugin() never throws: every outcome is a SignatureCheck whose message says what was
-// found, in a form fit for the log line of a refused plugin.
+// verify_plugin() and open_verified_plugin() never throw: every outcome is a SignatureCheck whose
+// message says what was found, in a form fit for the log line of a refused plugin.
 #include <filesystem>
 #include <hearth/signing/keys.hpp>
 #include <hearth/signing/trust_store.hpp>
@@ -44,6 +44,31 @@ const char *to_string(SignatureStatus status);
 std::filesystem::path signature_path_for(const std::filesystem::path &plugin);
 
 SignatureCheck verify_plugin(const std::filesystem::path &plugin, const TrustStore &trusted);
+
+// A plugin opened once, checked through that descriptor, and kept open. Loading load_path()
+// ("/proc/self/fd/N") with dlopen() loads exactly the bytes that were checked, even if the file
+// is replaced between the check and the load. Move-only; closes the descriptor when it dies.
+class VerifiedPlugin {
+ public:
+  VerifiedPlugin(VerifiedPlugin &&other) noexcept;
+  VerifiedPlugin &operator=(VerifiedPlugin &&other) noexcept;
+  VerifiedPlugin(const VerifiedPlugin &) = delete;
+  VerifiedPlugin &operator=(const VerifiedPlugin &) = delete;
+  ~VerifiedPlugin();
+
+  const SignatureCheck &check() const { return check_; }
+  bool ok() const { return check_.ok(); }
+  // What to dlopen(); empty when the file could not be opened.
+  std::filesystem::path load_path() const;
+
+ private:
+  friend VerifiedPlugin open_verified_plugin(const std::filesystem::path &, const TrustStore &);
+  VerifiedPlugin(int fd, SignatureCheck check) : fd_(fd), check_(std::move(check)) {}
+  int fd_ = -1;
+  SignatureCheck check_;
+};
+
+VerifiedPlugin open_verified_plugin(const std::filesystem::path &plugin, const TrustStore &trusted);
 
 // Signs `plugin` and writes (or replaces) its .sig file; returns the .sig file's path.
 // Throws SigningError when the plugin cannot be read or the .sig file cannot be written.
