@@ -37,6 +37,19 @@ void write_all(int fd, const Bytes &bytes, bool socket) {
   }
 }
 
+// The rest of a TCP request that has started to arrive (0.5 s, libmodbus's byte timeout).
+bool receive_exactly(int fd, uint8_t *out, size_t count) {
+  while (count > 0) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 500) <= 0) return false;
+    const ssize_t n = ::recv(fd, out, count, 0);
+    if (n <= 0) return false;
+    out += n;
+    count -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
 }  // namespace
 
 EndpointThread::EndpointThread() : wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
@@ -124,9 +137,17 @@ bool TcpEndpoint::serve_client(int fd) {
   auto *ctx = static_cast<modbus_t *>(ctx_);
   uint8_t adu[MODBUS_TCP_MAX_ADU_LENGTH];
   modbus_set_socket(ctx, fd);
-  const int length = modbus_receive(ctx, adu);
+  int length = modbus_receive(ctx, adu);
   if (length < 0) return false;  // closed by the peer or not Modbus: drop the connection
   constexpr int kMbapLength = 7;
+  if (length < kMbapLength) return true;
+  // libmodbus sizes a request by its function code; for one it does not know (0x2B) the MBAP
+  // length tells how much is still to come.
+  const int mbap_total = 6 + ((adu[4] << 8) | adu[5]);
+  if (mbap_total > length && mbap_total <= MODBUS_TCP_MAX_ADU_LENGTH) {
+    if (!receive_exactly(fd, adu + length, static_cast<size_t>(mbap_total - length))) return false;
+    length = mbap_total;
+  }
   if (length <= kMbapLength) return true;
   const uint16_t transaction_id = static_cast<uint16_t>((adu[0] << 8) | adu[1]);
   const uint8_t unit = adu[6];

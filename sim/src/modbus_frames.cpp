@@ -7,6 +7,8 @@ constexpr uint8_t kReadHolding = 0x03;
 constexpr uint8_t kWriteSingle = 0x06;
 constexpr uint8_t kWriteMultiple = 0x10;
 constexpr uint16_t kMaxWriteRegisters = 123;
+constexpr uint8_t kEncapsulatedInterface = 0x2B;
+constexpr uint8_t kReadDeviceIdentification = 0x0E;
 
 uint16_t be16(const uint8_t *p) {
   return static_cast<uint16_t>((p[0] << 8) | p[1]);
@@ -47,6 +49,31 @@ Bytes write_registers(ModbusDevice &device, House &house, const uint8_t *pdu, si
   return Bytes(pdu, pdu + 5);
 }
 
+// Read Device Identification (Modbus application protocol 6.21): read codes 1 basic (objects
+// 0x00-0x02), 2 regular (0x00-0x7F), 3 extended (0x00-0xFF), 4 one object. All objects fit in one
+// reply, so "more follows" is always 0.
+Bytes read_device_identification(const ModbusDevice &device, const uint8_t *pdu, size_t length) {
+  const auto objects = device.identification();
+  if (objects.empty())
+    return exception_pdu(kEncapsulatedInterface, ModbusException::kIllegalFunction);
+  if (length != 4 || pdu[1] != kReadDeviceIdentification || pdu[2] < 1 || pdu[2] > 4)
+    return exception_pdu(kEncapsulatedInterface, ModbusException::kIllegalDataValue);
+  const uint8_t code = pdu[2], first = pdu[3];
+  const uint8_t last = code == 1 ? 0x02 : code == 2 ? 0x7F : 0xFF;
+  Bytes out{kEncapsulatedInterface, kReadDeviceIdentification, code, 0x83, 0x00, 0x00, 0x00};
+  for (const auto &[id, value] : objects) {
+    const bool wanted = code == 4 ? id == first : id >= first && id <= last;
+    if (!wanted) continue;
+    out.push_back(id);
+    out.push_back(static_cast<uint8_t>(value.size()));
+    out.insert(out.end(), value.begin(), value.end());
+    ++out[6];
+  }
+  if (out[6] == 0)
+    return exception_pdu(kEncapsulatedInterface, ModbusException::kIllegalDataAddress);
+  return out;
+}
+
 }  // namespace
 
 uint16_t crc16_modbus(const uint8_t *data, size_t length) {
@@ -71,6 +98,8 @@ Bytes reply_pdu(ModbusDevice &device, House &house, const uint8_t *pdu, size_t l
     case kWriteSingle:
     case kWriteMultiple:
       return write_registers(device, house, pdu, length);
+    case kEncapsulatedInterface:
+      return read_device_identification(device, pdu, length);
     default:
       return exception_pdu(pdu[0], ModbusException::kIllegalFunction);
   }
@@ -89,8 +118,8 @@ size_t rtu_request_length(const uint8_t *frame, size_t available) {
     case 0x0F:
     case 0x10:
       return available < 7 ? 0 : 9u + frame[6];
-    case 0x2B:
-      return 7;  // MEI: unit, 0x2B, type, read code, object id, CRC
+    case kEncapsulatedInterface:
+      return 7;  // unit, 0x2B, 0x0E, read code, object id, CRC
     default:
       return kUnknownFunction;
   }

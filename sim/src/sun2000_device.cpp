@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint16_t kFirstRegister = 30000;
 constexpr uint32_t kRegisterCount = 20000;  // 30000..49999
+constexpr const char *kSoftwareVersion = "V100R001C00SPC100";
 
 // Registers a master may write (protocols.md §1 "Active power control").
 const std::vector<RegisterRange> kInverterWritable = {{40122, 2}, {40125, 3}, {40200, 2},
@@ -74,6 +75,18 @@ Sun2000Device::Sun2000Device(const Inverter &inverter, size_t index, int64_t sta
       index_(index),
       start_utc_s_(start_utc_s) {
   encode_identification(inverter);
+  const auto &s = inverter.settings;
+  // Basic objects (vendor, product code, revision) and Huawei's 0x87 device description used for
+  // discovery (protocols.md §1 "Function codes"; its exact format is unverified there).
+  identification_ = {{0x00, "HUAWEI"},
+                     {0x01, s.model},
+                     {0x02, kSoftwareVersion},
+                     {0x87, "1=" + s.model + ";2=" + kSoftwareVersion + ";4=" + s.serial +
+                                ";5=" + std::to_string(s.unit)}};
+}
+
+std::vector<std::pair<uint8_t, std::string>> Sun2000Device::identification() const {
+  return identification_;
 }
 
 const std::vector<RegisterRange> &Sun2000Device::readable() const {
@@ -90,8 +103,8 @@ void Sun2000Device::encode_identification(const Inverter &inv) {
   bank_.set_string(30000, 15, s.model);
   bank_.set_string(30015, 10, s.serial);
   bank_.set_string(30025, 10, "01074520");
-  bank_.set_string(30035, 15, "V100R001C00SPC100");
-  bank_.set_string(30050, 15, "V100R001C00SPC100");
+  bank_.set_string(30035, 15, kSoftwareVersion);
+  bank_.set_string(30050, 15, kSoftwareVersion);
   bank_.set_u16(30070, 428);  // model id: any stable number
   bank_.set_u16(30071, 2);    // PV strings
   bank_.set_u16(30072, 2);    // MPP trackers

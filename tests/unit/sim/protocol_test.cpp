@@ -370,6 +370,22 @@ TEST(SimProtocol, PercentDeratingRespondsWithTheTimeConstant) {
   EXPECT_EQ(read_rtu(sim.rtu_path("inv2"), 2, 32089, 1).at("registers").at(0), 0x0201);  // limited
 }
 
+TEST(SimProtocol, DeviceIdentificationOverTcpKeepsTheStreamInStep) {
+  SimProcess sim(kHouse);
+  const int fd = connect_and_read_32080(sim, "inv1");
+  ASSERT_GE(fd, 0);
+  // 0x2B/0x0E read code 4, object 0x01 (product code); libmodbus does not size this request.
+  const uint8_t request[] = {0, 2, 0, 0, 0, 5, 1, 0x2B, 0x0E, 0x04, 0x01};
+  ASSERT_EQ(::send(fd, request, sizeof request, 0), static_cast<ssize_t>(sizeof request));
+  uint8_t reply[64];
+  const ssize_t n = ::recv(fd, reply, sizeof reply, 0);
+  ASSERT_GT(n, 16);
+  EXPECT_EQ(std::string(reinterpret_cast<char *>(reply) + 16, static_cast<size_t>(n) - 16),
+            "SUN2000-10KTL-M1");
+  ::close(fd);
+  EXPECT_TRUE(read_tcp(sim, "inv1", 32080, 2).at("ok"));
+}
+
 TEST(SimProtocol, ExceptionsForUnmappedAndReadOnlyRegisters) {
   SimProcess sim(kHouse);
   const auto unmapped = mbpoll_tcp(sim, "inv1", 35000, "4", 2);

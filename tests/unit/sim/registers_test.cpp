@@ -178,6 +178,21 @@ TEST(SimFrames, RepliesAndExceptions) {
   EXPECT_EQ(malformed[1], 6);  // claims 3 registers, carries 2
 }
 
+TEST(SimFrames, ReadDeviceIdentification) {
+  Fixture f;
+  const uint8_t basic[] = {0x2B, 0x0E, 0x01, 0x00};
+  const auto reply = reply_pdu(f.inverter, f.house, basic, sizeof basic);
+  ASSERT_GE(reply.size(), 7u);
+  EXPECT_EQ(reply[6], 3);  // vendor, product code, revision
+  EXPECT_EQ(std::string(reply.begin() + 9, reply.begin() + 15), "HUAWEI");
+  const uint8_t huawei[] = {0x2B, 0x0E, 0x04, 0x87};
+  const auto device_list = reply_pdu(f.inverter, f.house, huawei, sizeof huawei);
+  const std::string text(device_list.begin() + 9, device_list.end());
+  EXPECT_EQ(text, "1=SUN2000-10KTL-M1;2=V100R001C00SPC100;4=HV123;5=3");
+  const uint8_t missing[] = {0x2B, 0x0E, 0x04, 0x42};
+  EXPECT_EQ(reply_pdu(f.inverter, f.house, missing, sizeof missing), (Bytes{0xAB, 0x02}));
+}
+
 TEST(SimScenario, DemoScenarioLoads) {
   const auto s =
       load_scenario(std::string(HEARTH_SOURCE_DIR) + "/configs/sim/demo.yaml", HEARTH_SOURCE_DIR);

@@ -47,6 +47,8 @@ class ModbusDevice {
                                 const std::vector<uint16_t> &values) = 0;
   // A master frame addressed to this device arrived (comm-loss timer).
   virtual void note_master_frame(House &) {}
+  // Objects for Read Device Identification (0x2B/0x0E); empty: function not supported.
+  virtual std::vector<std::pair<uint8_t, std::string>> identification() const { return {}; }
   // Answers stop while the device reboots.
   virtual bool booting(const House &) const { return false; }
   virtual void reboot(House &, double) {}
@@ -70,6 +72,7 @@ class Sun2000Device final : public ModbusDevice {
   ModbusException write(House &house, uint16_t address,
                         const std::vector<uint16_t> &values) override;
   void note_master_frame(House &house) override;
+  std::vector<std::pair<uint8_t, std::string>> identification() const override;
   bool booting(const House &house) const override;
   void reboot(House &house, double seconds) override;
   size_t index() const { return index_; }
@@ -88,6 +91,7 @@ class Sun2000Device final : public ModbusDevice {
   bool writable(const Inverter &inv, uint16_t address, uint16_t count) const;
   size_t index_;
   int64_t start_utc_s_;
+  std::vector<std::pair<uint8_t, std::string>> identification_;
 };
 
 // CHINT DTSU666(-H) meter on its own RS485 bus: float32 ABCD registers (protocols.md §4).
