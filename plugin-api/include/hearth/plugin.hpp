@@ -811,7 +811,9 @@ class Host {
   }
   static int32_t check_param(int32_t status, const char *name) {
     if (status == HEARTH_E_NOT_FOUND)
-      throw Error(status, text("parameter '", name, "' is not in the driver's parameter table"));
+      throw Error(status, text("parameter '", name,
+                               "' has no value: it is not in the driver's parameter table, or it "
+                               "is optional, has no default and the YAML leaves it out"));
     if (status < 0) throw Error(status, text("parameter '", name, "': ", status_name(status)));
     return status;
   }
