@@ -54,11 +54,24 @@ class DeviceChecker {
       Located params = child(entry, "params");
       if (params.node.IsNull()) params.mark = entry.mark;  // absent: required keys are missing here
       check_table(params, driver_params(*device.driver), {}, device.config.params, errors_);
+      take_unit_as_param(params, device.config);
     }
     return device;
   }
 
  private:
+  // A driver that declares a parameter named "unit" gets the entry's own `unit:` key there, so an
+  // integrator writes the Modbus unit id in one place, beside the link.
+  void take_unit_as_param(const Located &params, DeviceConfig &device) {
+    if (device.unit < 0 || !device.params.contains("unit")) return;
+    if (params.node.IsMap() && params.node["unit"]) {
+      add_error(errors_, params.mark, params.path + ".unit",
+                "the unit id is given twice; keep the device's 'unit:' and drop this one");
+      return;
+    }
+    device.params["unit"] = int64_t{device.unit};
+  }
+
   void check_id(const Located &where, const std::string &id) {
     if (id.empty() && !where.node.IsScalar()) return;  // missing or mistyped: already reported
     if (!is_valid_name(id)) {

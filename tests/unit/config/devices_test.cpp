@@ -57,6 +57,28 @@ devices:
                                  path("main.yaml") + ":8:48)")));
 }
 
+TEST_F(ConfigTest, TheEntrysUnitFillsADriverParameterNamedUnit) {
+  write("main.yaml", std::string(R"(links:
+  bus: { type: rtu, device: /dev/ttyS1 }
+devices:
+  - { id: a, driver: dtsu666, link: bus, unit: 11 }
+  - { id: b, driver: dtsu666, link: bus }
+)") + kSite);
+  const auto loaded = load("main.yaml");
+  ASSERT_THAT(messages(loaded), IsEmpty());
+  EXPECT_EQ(std::get<int64_t>(loaded.config.devices[0].params.at("unit")), 11);
+  EXPECT_EQ(std::get<int64_t>(loaded.config.devices[1].params.at("unit")), 1);  // the default
+
+  EXPECT_THAT(errors_of(R"(links:
+  bus: { type: rtu, device: /dev/ttyS1 }
+devices:
+  - { id: a, driver: dtsu666, link: bus, unit: 11, params: { unit: 12 } }
+)"),
+              ElementsAre(at(4, 60,
+                             "devices[a].params.unit: the unit id is given twice; keep the "
+                             "device's 'unit:' and drop this one")));
+}
+
 TEST_F(ConfigTest, DeviceEntryKeysAndIdsAreChecked) {
   EXPECT_THAT(errors_of(R"(devices:
   - { id: a, drvier: dtsu666 }

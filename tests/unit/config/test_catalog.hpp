@@ -34,6 +34,7 @@ inline const hearth_param_desc kInverterParams[] = {
 };
 inline const hearth_param_desc kMeterParams[] = {
     param(HEARTH_PARAM_INT, "phases", "3", kMinMax, 1, 3),
+    param(HEARTH_PARAM_INT, "unit", "1", kMinMax, 1, 247),
 };
 inline const hearth_param_desc kOcppParams[] = {
     param(HEARTH_PARAM_STRING, "charge_point_id", nullptr, HEARTH_PARAM_REQUIRED),
