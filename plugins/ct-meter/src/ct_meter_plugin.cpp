@@ -193,7 +193,8 @@ class CtMeter : public Device {
   }
 
   void publish(const GridReading &r) {
-    const int64_t t = r.end_mono_ns;
+    // When the last cycle ended; never later than now, whatever the block's time stamp says.
+    const int64_t t = std::min(r.end_mono_ns, host().now_mono_ns());
     power_w_.publish(r.active_power_w, t);
     reactive_power_var_.publish(r.reactive_power_var, t);
     apparent_power_va_.publish(r.apparent_power_va, t);
@@ -252,7 +253,9 @@ class CtMeter : public Device {
         break;
       }
     }
-    if (reason.empty() && now_ns - std::max(last_reading_ns_, started_ns_) > kSilenceLimitNs)
+    // The general symptom, unless a channel's own reason is already shown.
+    if (reason.empty() && online_ &&
+        now_ns - std::max(last_reading_ns_, started_ns_) > kSilenceLimitNs)
       reason = "no complete reading for over 1 s";
     if (reason.empty() || (!online_ && reason == offline_reason_)) return;
     online_ = false;

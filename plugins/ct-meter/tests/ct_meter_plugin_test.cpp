@@ -127,21 +127,24 @@ TEST_F(CtMeterTest, PublishesPowerPerPhaseAndTotalWithImportPositiveFiveTimesPer
   EXPECT_NEAR(last(meter, "current_l1_a"), phases[0].true_current_rms_a(), 0.03);
   EXPECT_GT(last(meter, "reactive_power_l1_var"), 0.0);
   EXPECT_LT(last(meter, "reactive_power_l3_var"), 0.0);
-  // The last second: at least five readings, each time-stamped when its last cycle ended.
+  // At least five readings per second: never more than 200 ms between two. Each is time-stamped
+  // when its last cycle ended (the fake host stamps a block with its delivery time, so that is
+  // after "now" here: the meter caps it).
   const auto &publications = meter.point("power_w").publications;
-  const int64_t second_ago = host_.now_mono_ns() - 1'000'000'000;
-  const auto recent = std::count_if(publications.begin(), publications.end(),
-                                    [&](const auto &p) { return p.published_mono_ns > second_ago; });
-  EXPECT_GE(recent, 5);
-  EXPECT_LE(publications.back().sampled_mono_ns, publications.back().published_mono_ns);
-  EXPECT_GT(publications.back().sampled_mono_ns, publications.back().published_mono_ns - 2 * kBlockMs * 1'000'000);
+  ASSERT_GE(publications.size(), 9u);
+  for (size_t k = 1; k < publications.size(); ++k) {
+    EXPECT_LE(publications[k].published_mono_ns - publications[k - 1].published_mono_ns,
+              200'000'000);
+    EXPECT_LE(publications[k].sampled_mono_ns, publications[k].published_mono_ns);
+    EXPECT_GT(publications[k].sampled_mono_ns, publications[k].published_mono_ns - 200'000'000);
+  }
   EXPECT_TRUE(meter.online());
   // Net export: the energy goes into the export register, balanced across phases.
   EXPECT_LT(total_w, 0.0);
   EXPECT_EQ(last(meter, "energy_import_wh"), 0.0);
   EXPECT_NEAR(last(meter, "energy_export_wh"), -total_w * 2.0 / 3600.0, -total_w * 0.15 / 3600);
   const int64_t budget_ns = std::getenv("HEARTH_SANITIZED") ? 20'000'000 : 1'000'000;
-  EXPECT_LT(meter.longest_call_ns, budget_ns);
+  EXPECT_LT(meter.longest_call_ns, budget_ns) << meter.slow_calls << " calls over 1 ms";
 }
 
 TEST_F(CtMeterTest, CalibrationParametersCorrectGainErrorsAndSkewOfEachChannel) {
@@ -258,7 +261,8 @@ TEST_F(CtMeterTest, ASilentChannelTakesTheMeterOfflineUntilItsSamplesReturn) {
   EXPECT_TRUE(meter.online());
   EXPECT_FALSE(meter.alarm_active(2));
   EXPECT_NEAR(last(meter, "power_w"), 3 * phase_waveform(0, 10.0, 0.0).true_active_power_w(), 10);
-  EXPECT_GE(last(meter, "ct_stream_restarts"), 1.0);
+  // The outage is not a gap inside a stream: the meter started afresh when it went offline.
+  EXPECT_EQ(last(meter, "ct_stream_restarts"), 0.0);
 }
 
 TEST_F(CtMeterTest, NoVoltageIsReportedAsSuch) {
@@ -294,7 +298,8 @@ TEST_F(CtMeterTest, EnergyRegistersSurviveARestartOfTheDevice) {
   add_stream(0, phase_waveform(0, 40.0, 0.0));
   feed_blocks(10);
   const double imported_wh = last(first, "energy_import_wh");
-  EXPECT_GT(imported_wh, 0.5);
+  const double first_reading_wh = first.point("energy_import_wh").publications.front().number();
+  EXPECT_GT(imported_wh, 2.0);  // 9.4 kW for most of a second
   first.stop();
   first.destroy();
 
@@ -302,8 +307,9 @@ TEST_F(CtMeterTest, EnergyRegistersSurviveARestartOfTheDevice) {
   FakeDevice &second = start_meter({{"grid", "single-phase"}}, granted({"CT1"}));
   add_stream(0, phase_waveform(0, 40.0, 0.0));
   feed_blocks(3);
-  EXPECT_GT(last(second, "energy_import_wh"), imported_wh);
-  EXPECT_LT(last(second, "energy_import_wh"), imported_wh + 0.5);
+  // The same signal from the same point in time: the same first increment, on top.
+  EXPECT_NEAR(second.point("energy_import_wh").publications.front().number(),
+              imported_wh + first_reading_wh, 1e-9);
 }
 
 }  // namespace
