@@ -103,6 +103,7 @@ int32_t host_post(hearth_device *handle, hearth_callback_fn fn, void *user) {
   if (device == nullptr || fn == nullptr) return HEARTH_E_INVALID;
   // A post racing with stop() reads the old generation and is dropped, as it must be.
   Runtime &runtime = device->runtime;
+  if (!device->accepting_posts.load()) return HEARTH_E_STATE;
   const uint64_t generation = device->generation.load();
   boost::asio::post(runtime.io(), [device, generation, fn, user] {
     device->runtime.call_plugin(*device, generation, "post", [&] { fn(user); });
@@ -267,7 +268,8 @@ int32_t host_kv_get(hearth_device *handle, const char *key, void *buf, uint32_t 
   if (key == nullptr) return HEARTH_E_INVALID;
   const auto value = device->runtime.kv().get(device->id, key);
   if (!value) return HEARTH_E_NOT_FOUND;
-  if (value->size() > size || (buf == nullptr && !value->empty())) return HEARTH_E_TOO_SMALL;
+  if (buf == nullptr && size == 0) return static_cast<int32_t>(value->size());
+  if (value->size() > size || buf == nullptr) return HEARTH_E_TOO_SMALL;
   if (!value->empty()) std::memcpy(buf, value->data(), value->size());
   return static_cast<int32_t>(value->size());
 }

@@ -119,6 +119,7 @@ void Runtime::start_device(const config::DeviceConfig &entry) {
   health_.set(device->id, false, "starting", clock_.wall_ms());
 
   device->state = DeviceState::Running;  // callbacks are accepted from create() on
+  device->accepting_posts = true;
   const uint64_t generation = device->generation.load();
   int32_t status = HEARTH_OK;
   call_plugin(*device, generation, "create",
@@ -139,6 +140,7 @@ void Runtime::start_device(const config::DeviceConfig &entry) {
     const std::string reason = device->take_error("create failed");
     device->instance = nullptr;
     device->state = DeviceState::Stopped;
+    device->accepting_posts = false;
     device->generation++;
     fail_device(*device, "create: " + reason + " (status " + std::to_string(status) + ")");
     return;
@@ -172,6 +174,7 @@ int32_t Runtime::deliver_command(const std::shared_ptr<Device> &device, uint64_t
 void Runtime::stop_device(Device &device) {
   if (device.state != DeviceState::Running) return;
   const uint64_t generation = device.generation.load();
+  device.accepting_posts = false;
   if (device.instance != nullptr) {
     call_plugin(device, generation, "stop", [&] { device.driver.stop(device.instance); });
   }

@@ -280,7 +280,8 @@ typedef struct hearth_host_api {
   /* [any thread] CLOCK_MONOTONIC in ns, and wall-clock UTC in ms since 1970. */
   int64_t (*now_mono_ns)(void);
   int64_t (*now_wall_ms)(void);
-  /* [any thread] Run fn(user) on the core thread soon. Dropped if the device stops first. */
+  /* [any thread] Run fn(user) on the core thread soon. Dropped if the device stops first;
+   * HEARTH_E_STATE once the device has stopped. */
   int32_t (*post)(hearth_device *dev, hearth_callback_fn fn, void *user);
 
   /* [core thread] Explains the failure the current call is about to return. Copied. */
@@ -304,7 +305,8 @@ typedef struct hearth_host_api {
   int32_t (*identity_set)(hearth_device *dev, const char *model, const char *serial,
                           const char *firmware);
 
-  /* [core thread] Timers. period_ms 0 fires once. Returns a timer id (> 0) or a status. */
+  /* [core thread] Timers. period_ms 0 fires once. Returns a timer id (> 0) or a status. After
+   * timer_cancel (or fd_unwatch) returns, that callback never runs, even if it was already due. */
   int32_t (*timer_start)(hearth_device *dev, uint32_t first_ms, uint32_t period_ms,
                          hearth_callback_fn fn, void *user);
   int32_t (*timer_cancel)(hearth_device *dev, int32_t timer_id);
@@ -313,7 +315,9 @@ typedef struct hearth_host_api {
                       void *user);
   int32_t (*fd_unwatch)(hearth_device *dev, int32_t fd);
   /* [core thread] work(user) runs on a pool thread (it may block, and may call only [any thread]
-   * functions); then done(user) runs on the core thread, unless the device stopped meanwhile. */
+   * functions); then done(user) runs on the core thread, unless the device stopped meanwhile.
+   * stop() does not wait for a work() that is running: keep what it uses alive until it returns
+   * (a work item that finds its device gone frees its own data). */
   int32_t (*work_submit)(hearth_device *dev, hearth_callback_fn work, hearth_callback_fn done,
                          void *user);
 
@@ -334,7 +338,8 @@ typedef struct hearth_host_api {
    * a capability arrive through the driver's command(). */
   int32_t (*capability_register)(hearth_device *dev, const char *capability,
                                  const hearth_arg *limits, uint32_t limit_count);
-  /* [core thread] Answers a command exactly once. message may be NULL when status is OK. */
+  /* [core thread] Answers a command exactly once. message may be NULL when status is OK. A
+   * command() that completes its command and then returns a negative status has answered twice. */
   int32_t (*command_complete)(hearth_device *dev, uint64_t command_id, int32_t status,
                               const char *message);
 
@@ -342,9 +347,9 @@ typedef struct hearth_host_api {
   int32_t (*alarm_raise)(hearth_device *dev, int32_t code, int32_t severity, const char *text);
   int32_t (*alarm_clear)(hearth_device *dev, int32_t code);
 
-  /* [core thread] A small persistent store per device. kv_get returns the stored length (which
-   * may exceed size: then nothing is copied and HEARTH_E_TOO_SMALL is returned) or
-   * HEARTH_E_NOT_FOUND. Writes are coalesced: the last value written within a flush interval wins. */
+  /* [core thread] A small persistent store per device. kv_get copies the value and returns its
+   * length, HEARTH_E_TOO_SMALL (nothing copied) when size is too small, or HEARTH_E_NOT_FOUND;
+   * kv_get(dev, key, NULL, 0) returns the stored length without copying. Writes are coalesced: the last value written within a flush interval wins. */
   int32_t (*kv_get)(hearth_device *dev, const char *key, void *buf, uint32_t size);
   int32_t (*kv_set)(hearth_device *dev, const char *key, const void *data, uint32_t length);
 

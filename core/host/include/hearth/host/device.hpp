@@ -50,6 +50,8 @@ struct Device {
   // Bumped when the device stops: callbacks issued under an older generation are dropped.
   // Atomic because post() reads it from plugin threads.
   std::atomic<uint64_t> generation{1};
+  // False once stop() began: post() from a plugin thread then says HEARTH_E_STATE.
+  std::atomic<bool> accepting_posts{false};
   links::ModbusLink *link = nullptr;
   std::string last_error;  // set_error() during the current call
   std::string model, serial, firmware;
