@@ -36,17 +36,28 @@ sim_deb="$(deb_of hearth-sim)"
 sdk_deb="$(deb_of hearth-plugin-sdk)"
 [ "$(ls "$work"/out/*.deb | wc -l)" -eq 3 ] || fail "expected 3 packages: $(ls "$work/out")"
 
+# The paths in a package, one a line ("./usr/bin/hearthd"), in a file (grep -q on a pipe from
+# dpkg-deb would break the pipe and fail under pipefail).
+contents_of() {
+  dpkg-deb -c "$1" | awk '{print $6}' | sed 's|/$||' >"$work/contents"
+  echo "$work/contents"
+}
 # expect_files DEB PATH...: every PATH is in DEB.
 expect_files() {
   local deb="$1"; shift
-  dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|/$||' >"$work/contents"
+  local list
+  list="$(contents_of "$deb")"
   for path in "$@"; do
-    grep -qxF "./$path" "$work/contents" || fail "$(basename "$deb") lacks /$path"
+    grep -qxF "./$path" "$list" || fail "$(basename "$deb") lacks /$path"
   done
+}
+# expect_match DEB PATTERN: some path of DEB matches PATTERN.
+expect_match() {
+  grep -qE "$2" "$(contents_of "$1")" || fail "$(basename "$1") has no file matching $2"
 }
 # refuse_files DEB PATTERN: no path of DEB matches PATTERN.
 refuse_files() {
-  if dpkg-deb -c "$1" | awk '{print $6}' | grep -E "$2"; then
+  if grep -E "$2" "$(contents_of "$1")"; then
     fail "$(basename "$1") holds files matching $2"
   fi
 }
@@ -63,11 +74,10 @@ expect_files "$sim_deb" usr/bin/hearth-sim
 refuse_files "$sim_deb" 'hearthd|/etc/'
 expect_files "$sdk_deb" usr/include/hearth/plugin.h usr/include/hearth/plugin.hpp \
   usr/include/hearth/testing/fake_host.hpp usr/bin/hearth-sign
-dpkg-deb -c "$sdk_deb" | grep -q 'libhearth_fake_host\.a$' || fail "SDK lacks the fake host"
-dpkg-deb -c "$sdk_deb" | grep -q 'cmake/HearthPluginSDK/HearthPluginSDKConfig\.cmake$' \
-  || fail "SDK lacks HearthPluginSDKConfig.cmake"
+expect_match "$sdk_deb" 'libhearth_fake_host\.a$'
+expect_match "$sdk_deb" 'cmake/HearthPluginSDK/HearthPluginSDKConfig\.cmake$'
 refuse_files "$sdk_deb" 'hearthd|/etc/'
-echo "contents: OK ($(dpkg-deb -c "$hearth_deb" | wc -l) entries in hearth)"
+echo "contents: OK ($(wc -l <"$(contents_of "$hearth_deb")") entries in hearth)"
 
 depends="$(dpkg-deb -f "$hearth_deb" Depends)"
 echo "hearth Depends: $depends"
@@ -92,7 +102,8 @@ state="$work/state"
 cat "$work/plugins.txt"
 while read -r plugin; do
   [ -z "$plugin" ] && continue
-  grep -q "  $root/usr/lib/hearth/plugins/$plugin\$" "$work/plugins.txt" \
+  # hearthd names it by the path it searched: <exe_dir>/../lib/hearth/plugins.
+  grep -Eq "  $root/usr/(bin/\.\./)?lib/hearth/plugins/$plugin\$" "$work/plugins.txt" \
     || fail "hearthd from the package did not load $plugin from its lib/hearth/plugins"
 done <"$plugins_file"
 ! grep -q '^refused' "$work/plugins.txt" || fail "a shipped plugin is refused"
