@@ -2,10 +2,9 @@
 // (hearth_ct_block via hal_ct_subscribe). The signal processing is in power_calc.{hpp,cpp}; this
 // file reads and checks the parameters, subscribes the channels of the grid type, publishes the
 // readings as points and keeps the energy registers across restarts. See README.md.
-#include <hearth/plugin.hpp>
-
 #include <array>
 #include <cstring>
+#include <hearth/plugin.hpp>
 #include <string>
 
 #include "power_calc.hpp"
@@ -58,7 +57,8 @@ CtRange read_ct_range(const Host &host) {
                 "'ct: external' needs ct_ratio_n: the CT's primary is ct_ratio_n x 50 A with a "
                 "50 mA secondary (an integer >= 2, e.g. 4 for a 200 A CT)");
   if (ratio_n < 2)
-    throw Error(HEARTH_E_INVALID, text("ct_ratio_n is ", ratio_n, "; external CTs have a primary "
+    throw Error(HEARTH_E_INVALID, text("ct_ratio_n is ", ratio_n,
+                                       "; external CTs have a primary "
                                        "of N x 50 A with N >= 2 (use 'ct: internal' up to 63 A)"));
   range.ratio_n = ratio_n;
   range.max_current_a = kExternalCtStepA * static_cast<double>(ratio_n);
@@ -126,17 +126,20 @@ class CtMeter : public Device {
   void subscribe(uint32_t channel) {
     const char *name = kChannelNames[channel];
     try {
-      host().subscribe_ct(name, [this, channel](const hearth_ct_block &block) {
-        on_block(channel, block);
-      });
+      host().subscribe_ct(
+          name, [this, channel](const hearth_ct_block &block) { on_block(channel, block); });
     } catch (const Error &e) {
       throw Error(e.status(),
                   text("CT channel ", name, " (needed by grid ", grid_type_name(grid_type_),
-                       ") refused: ", status_name(e.status()),
-                       e.status() == HEARTH_E_DENIED ? "; grant it in the device's YAML, e.g. "
-                                                       "hal: { ct: [CT1, CT2, CT3] }"
-                                                     : ""));
+                       ") refused: ", status_name(e.status()), refusal_hint(e.status())));
     }
+  }
+
+  static const char *refusal_hint(int32_t status) {
+    if (status == HEARTH_E_DENIED)
+      return "; grant it in the device's YAML, e.g. hal: { ct: [CT1, CT2, CT3] }";
+    if (status == HEARTH_E_NOT_SUPPORTED) return "; this host or board does not deliver CT samples";
+    return "";
   }
 
   void declare_points() {
@@ -157,8 +160,8 @@ class CtMeter : public Device {
     for (uint32_t channel : grid_channels(grid_type_)) {
       ChannelPoints &p = channel_points_[channel];
       const std::string phase = text("l", channel + 1);
-      p.voltage_v = point(aron ? text("voltage_", phase, "_l2_v") : text("voltage_", phase, "_v"),
-                          "V");
+      p.voltage_v =
+          point(aron ? text("voltage_", phase, "_l2_v") : text("voltage_", phase, "_v"), "V");
       p.current_a = point(text("current_", phase, "_a"), "A");
       p.per_phase_power = !aron;
       if (!p.per_phase_power) continue;
@@ -173,9 +176,8 @@ class CtMeter : public Device {
     if (raw.struct_size < sizeof(hearth_ct_block) ||
         (raw.count > 0 && (raw.voltage_v == nullptr || raw.current_a == nullptr)))
       return reject(channel, "block struct too small or without samples");
-    const SampleBlock block{channel,         raw.first_sample_mono_ns, raw.sample_rate_hz,
-                            raw.current_skew_s, raw.voltage_v,         raw.current_a,
-                            raw.count};
+    SampleBlock block = sample_block_from_abi(raw);
+    block.channel = channel;  // the channel subscribed to, whatever the block claims
     const BlockOutcome outcome = meter_.feed(block);
     if (outcome == BlockOutcome::kRestarted) {
       ++stream_restarts_count_;
@@ -271,8 +273,8 @@ class CtMeter : public Device {
     if (!stored) return;
     std::array<double, 2> wh{};
     if (stored->size() != sizeof wh) {
-      host().warn("stored energy registers have ", stored->size(), " bytes, expected ",
-                  sizeof wh, "; starting from 0 Wh");
+      host().warn("stored energy registers have ", stored->size(), " bytes, expected ", sizeof wh,
+                  "; starting from 0 Wh");
       return;
     }
     std::memcpy(wh.data(), stored->data(), sizeof wh);
@@ -307,30 +309,32 @@ class CtMeter : public Device {
 };
 
 // Calibration rows of one channel; the names are literals because the table is static data.
-#define HEARTH_CT_CALIBRATION_PARAMS(n)                                                        \
-  param_double("ct" #n "_voltage_gain")                                                        \
-      .min(0.5)                                                                                \
-      .max(2.0)                                                                                \
-      .default_value("1")                                                                      \
-      .help("CT" #n ": factor applied to the measured voltage (true / measured)."),            \
-      param_double("ct" #n "_current_gain")                                                    \
-          .min(0.5)                                                                            \
-          .max(2.0)                                                                            \
-          .default_value("1")                                                                  \
-          .help("CT" #n ": factor applied to the measured current (true / measured)."),        \
-      param_double("ct" #n "_phase_deg")                                                       \
-          .min(-20)                                                                            \
-          .max(20)                                                                             \
-          .default_value("0")                                                                  \
-          .unit("deg")                                                                         \
-          .help("CT" #n ": how far the measured current lags its true phase, in degrees at "   \
-                "the grid frequency (negative: leads); corrected by delaying the voltage."),   \
-      param_double("ct" #n "_skew_us")                                                         \
-          .min(-2000)                                                                          \
-          .max(2000)                                                                           \
-          .default_value("0")                                                                  \
-          .unit("us")                                                                          \
-          .help("CT" #n ": how much later than the voltage the current is sampled, in "        \
+#define HEARTH_CT_CALIBRATION_PARAMS(n)                                                      \
+  param_double("ct" #n "_voltage_gain")                                                      \
+      .min(0.5)                                                                              \
+      .max(2.0)                                                                              \
+      .default_value("1")                                                                    \
+      .help("CT" #n ": factor applied to the measured voltage (true / measured)."),          \
+      param_double("ct" #n "_current_gain")                                                  \
+          .min(0.5)                                                                          \
+          .max(2.0)                                                                          \
+          .default_value("1")                                                                \
+          .help("CT" #n ": factor applied to the measured current (true / measured)."),      \
+      param_double("ct" #n "_phase_deg")                                                     \
+          .min(-20)                                                                          \
+          .max(20)                                                                           \
+          .default_value("0")                                                                \
+          .unit("deg")                                                                       \
+          .help("CT" #n                                                                      \
+                ": how far the measured current lags its true phase, in degrees at "         \
+                "the grid frequency (negative: leads); corrected by delaying the voltage."), \
+      param_double("ct" #n "_skew_us")                                                       \
+          .min(-2000)                                                                        \
+          .max(2000)                                                                         \
+          .default_value("0")                                                                \
+          .unit("us")                                                                        \
+          .help("CT" #n                                                                      \
+                ": how much later than the voltage the current is sampled, in "              \
                 "microseconds, beyond the skew the HAL reports (adds to ct" #n "_phase_deg).")
 
 }  // namespace

@@ -18,7 +18,9 @@ constexpr double kGapToleranceSamples = 0.5;
 struct Products {
   double v2, i2, p;
 };
-Products products(double v, double i) { return {v * v, i * i, v * i}; }
+Products products(double v, double i) {
+  return {v * v, i * i, v * i};
+}
 Products lerp(const Products &a, const Products &b, double t) {
   return {a.v2 + t * (b.v2 - a.v2), a.i2 + t * (b.i2 - a.i2), a.p + t * (b.p - a.p)};
 }
@@ -73,9 +75,8 @@ PhaseReading reading_from_sums(const CycleSums &sums, double sample_rate_hz) {
   r.current_rms_a = std::sqrt(sums.i2 / n);
   r.active_power_w = sums.p / n;
   r.apparent_power_va = r.voltage_rms_v * r.current_rms_a;
-  const double nonactive_squared =
-      std::max(0.0, r.apparent_power_va * r.apparent_power_va -
-                        r.active_power_w * r.active_power_w);
+  const double nonactive_squared = std::max(
+      0.0, r.apparent_power_va * r.apparent_power_va - r.active_power_w * r.active_power_w);
   r.reactive_power_var = std::copysign(std::sqrt(nonactive_squared), sums.quadrature);
   r.power_factor = r.apparent_power_va > 0.0 ? r.active_power_w / r.apparent_power_va : 1.0;
   r.energy_wh = sums.p / sample_rate_hz / 3600.0;
@@ -220,7 +221,8 @@ void PhaseMeter::process_pair(double v, double i) {
   } else if (in_cycle_) {
     add_trapezoid(cycle_, before, now, 1.0, quadrature);
   }
-  const double threshold = kCrossingHysteresis * (last_peak_v_ > 0.0 ? last_peak_v_ : cycle_peak_v_);
+  const double threshold =
+      kCrossingHysteresis * (last_peak_v_ > 0.0 ? last_peak_v_ : cycle_peak_v_);
   if (v < -threshold) armed_ = true;
   previous_ = {v, i};
 }
@@ -239,8 +241,7 @@ void PhaseMeter::close_cycle(double crossing_index) {
   frequency_hz_ = frequency_hz;
   lag_samples_ = total_lag_samples(block_skew_s_);  // a correction in degrees follows f
   last_cycle_end_ns_ =
-      stream_start_ns_ +
-      std::llround((crossing_index + lag_samples_) * 1e9 / sample_rate_hz_);
+      stream_start_ns_ + std::llround((crossing_index + lag_samples_) * 1e9 / sample_rate_hz_);
 }
 
 CycleSums PhaseMeter::take() {
@@ -287,8 +288,7 @@ GridMeter::GridMeter(GridType type,
                      const std::array<ChannelCalibration, kChannelCount> &calibration)
     : type_(type),
       channels_(grid_channels(type)),
-      meters_{PhaseMeter(calibration[0]), PhaseMeter(calibration[1]),
-              PhaseMeter(calibration[2])} {}
+      meters_{PhaseMeter(calibration[0]), PhaseMeter(calibration[1]), PhaseMeter(calibration[2])} {}
 
 BlockOutcome GridMeter::feed(const SampleBlock &block) {
   if (std::find(channels_.begin(), channels_.end(), block.channel) == channels_.end())
@@ -319,9 +319,8 @@ std::optional<GridReading> GridMeter::take_reading(double interval_s) {
     reading.end_mono_ns = std::max(reading.end_mono_ns, meter.last_cycle_end_mono_ns());
   }
   reading.apparent_power_va = std::hypot(reading.active_power_w, reading.reactive_power_var);
-  reading.power_factor = reading.apparent_power_va > 0.0
-                             ? reading.active_power_w / reading.apparent_power_va
-                             : 1.0;
+  reading.power_factor =
+      reading.apparent_power_va > 0.0 ? reading.active_power_w / reading.apparent_power_va : 1.0;
   reading.frequency_hz = reading.channels.front().phase.frequency_hz;
   if (net_energy_wh >= 0.0)
     import_wh_ += net_energy_wh;

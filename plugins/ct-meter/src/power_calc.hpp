@@ -17,6 +17,8 @@
 //      rule from crossing to crossing, the partial intervals at both ends included, so the mean
 //      of every product covers an exact number of periods (no ripple from a cut cycle).
 //   5. A reading averages the whole cycles gathered since the previous reading.
+#include <hearth/plugin.h>
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -52,6 +54,14 @@ struct SampleBlock {
   const float *current_a = nullptr;
   uint32_t count = 0;
 };
+
+// The view of a block as the host hands it over (valid only as long as `block`).
+inline SampleBlock sample_block_from_abi(const hearth_ct_block &block) {
+  return {block.channel,        block.first_sample_mono_ns,
+          block.sample_rate_hz, block.current_skew_s,
+          block.voltage_v,      block.current_a,
+          block.count};
+}
 
 // Integrals over whole cycles, in sample units (divide by the length for means). Additive.
 struct CycleSums {

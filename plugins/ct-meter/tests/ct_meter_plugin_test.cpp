@@ -216,8 +216,8 @@ TEST_F(CtMeterTest, CtOptionsAreValidated) {
   };
   int n = 0;
   for (const Case &c : cases) {
-    FakeDevice &meter = host_.create_device("bad" + std::to_string(n++), "ct-meter", c.params,
-                                            granted());
+    FakeDevice &meter =
+        host_.create_device("bad" + std::to_string(n++), "ct-meter", c.params, granted());
     EXPECT_EQ(meter.create_status(), HEARTH_E_INVALID) << c.error;
     EXPECT_NE(meter.last_error().find(c.error), std::string::npos) << meter.last_error();
   }

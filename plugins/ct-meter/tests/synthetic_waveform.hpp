@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <numbers>
+#include <random>
 #include <vector>
 
 #include "power_calc.hpp"
@@ -79,6 +80,25 @@ struct Converter {
   double current_gain_error = 0.0;
   double skew_s = 0.0;       // current sampled this much later than voltage
   bool report_skew = false;  // put skew_s into the block's current_skew_s
+  // An imperfect front end: DC offsets, white noise (rms) and quantisation steps (0: none).
+  double voltage_offset_v = 0.0, current_offset_a = 0.0;
+  double voltage_noise_v = 0.0, current_noise_a = 0.0;
+  double voltage_step_v = 0.0, current_step_a = 0.0;
+
+  double voltage_sample(double true_v, std::mt19937 &rng) const {
+    return sample(true_v * (1.0 + voltage_gain_error) + voltage_offset_v, voltage_noise_v,
+                  voltage_step_v, rng);
+  }
+  double current_sample(double true_a, std::mt19937 &rng) const {
+    return sample(true_a * (1.0 + current_gain_error) + current_offset_a, current_noise_a,
+                  current_step_a, rng);
+  }
+
+ private:
+  static double sample(double value, double noise, double step, std::mt19937 &rng) {
+    if (noise > 0.0) value += std::normal_distribution<double>(0.0, noise)(rng);
+    return step > 0.0 ? step * std::round(value / step) : value;
+  }
 };
 
 // A block that owns its samples; view() is what the meter is fed.
@@ -91,8 +111,12 @@ struct OwnedBlock {
   std::vector<float> current_a;
 
   SampleBlock view() const {
-    return {channel,          first_sample_mono_ns, sample_rate_hz,
-            current_skew_s,   voltage_v.data(),     current_a.data(),
+    return {channel,
+            first_sample_mono_ns,
+            sample_rate_hz,
+            current_skew_s,
+            voltage_v.data(),
+            current_a.data(),
             static_cast<uint32_t>(std::min(voltage_v.size(), current_a.size()))};
   }
 };
@@ -123,15 +147,16 @@ class BlockStream {
     block.first_sample_mono_ns = start_ns_ + std::llround(next_index_ * 1e9 / block.sample_rate_hz);
     for (uint32_t k = 0; k < converter_.block_samples; ++k, ++next_index_) {
       const double t = static_cast<double>(next_index_) / converter_.sample_rate_hz;
-      block.voltage_v.push_back(
-          static_cast<float>(voltage_(t) * (1.0 + converter_.voltage_gain_error)));
-      block.current_a.push_back(static_cast<float>(current_(t + converter_.skew_s) *
-                                                   (1.0 + converter_.current_gain_error)));
+      block.voltage_v.push_back(static_cast<float>(converter_.voltage_sample(voltage_(t), rng_)));
+      block.current_a.push_back(
+          static_cast<float>(converter_.current_sample(current_(t + converter_.skew_s), rng_)));
     }
     return block;
   }
   // Leaves a hole of `blocks` blocks in the stream (a lost transfer).
-  void skip(uint32_t blocks) { next_index_ += static_cast<int64_t>(blocks) * converter_.block_samples; }
+  void skip(uint32_t blocks) {
+    next_index_ += static_cast<int64_t>(blocks) * converter_.block_samples;
+  }
   double seconds_generated() const { return next_index_ / converter_.sample_rate_hz; }
 
  private:
@@ -141,6 +166,7 @@ class BlockStream {
   Converter converter_;
   int64_t start_ns_;
   int64_t next_index_ = 0;
+  std::mt19937 rng_{12345};  // fixed seed: every run sees the same noise
 };
 
 }  // namespace hearth::ct_meter::testing
