@@ -73,6 +73,8 @@ ChannelCalibration read_calibration(const Host &host, uint32_t channel) {
   ChannelCalibration c;
   c.voltage_gain = host.param_double(channel_param(channel, "voltage_gain").c_str());
   c.current_gain = host.param_double(channel_param(channel, "current_gain").c_str());
+  // A CT clipped on the other way round measures the current with the wrong sign.
+  if (host.param_bool(channel_param(channel, "reversed").c_str())) c.current_gain = -c.current_gain;
   c.current_lag_deg = host.param_double(channel_param(channel, "phase_deg").c_str());
   c.current_lag_s = host.param_double(channel_param(channel, "skew_us").c_str()) * 1e-6;
   return c;
@@ -175,7 +177,7 @@ class CtMeter : public Device {
     last_block_ns_[channel] = host().now_mono_ns();
     if (raw.struct_size < sizeof(hearth_ct_block) ||
         (raw.count > 0 && (raw.voltage_v == nullptr || raw.current_a == nullptr)))
-      return reject(channel, "block struct too small or without samples");
+      return reject(channel, "rejected: struct too small or no sample arrays");
     SampleBlock block = sample_block_from_abi(raw);
     block.channel = channel;  // the channel subscribed to, whatever the block claims
     const BlockOutcome outcome = meter_.feed(block);
@@ -309,38 +311,42 @@ class CtMeter : public Device {
 };
 
 // Calibration rows of one channel; the names are literals because the table is static data.
-#define HEARTH_CT_CALIBRATION_PARAMS(n)                                                      \
-  param_double("ct" #n "_voltage_gain")                                                      \
-      .min(0.5)                                                                              \
-      .max(2.0)                                                                              \
-      .default_value("1")                                                                    \
-      .help("CT" #n ": factor applied to the measured voltage (true / measured)."),          \
-      param_double("ct" #n "_current_gain")                                                  \
-          .min(0.5)                                                                          \
-          .max(2.0)                                                                          \
-          .default_value("1")                                                                \
-          .help("CT" #n ": factor applied to the measured current (true / measured)."),      \
-      param_double("ct" #n "_phase_deg")                                                     \
-          .min(-20)                                                                          \
-          .max(20)                                                                           \
-          .default_value("0")                                                                \
-          .unit("deg")                                                                       \
-          .help("CT" #n                                                                      \
-                ": how far the measured current lags its true phase, in degrees at "         \
-                "the grid frequency (negative: leads); corrected by delaying the voltage."), \
-      param_double("ct" #n "_skew_us")                                                       \
-          .min(-2000)                                                                        \
-          .max(2000)                                                                         \
-          .default_value("0")                                                                \
-          .unit("us")                                                                        \
-          .help("CT" #n                                                                      \
-                ": how much later than the voltage the current is sampled, in "              \
+#define HEARTH_CT_CALIBRATION_PARAMS(n)                                                        \
+  param_double("ct" #n "_voltage_gain")                                                        \
+      .min(0.5)                                                                                \
+      .max(2.0)                                                                                \
+      .default_value("1")                                                                      \
+      .help("CT" #n ": factor applied to the measured voltage (true / measured)."),            \
+      param_double("ct" #n "_current_gain")                                                    \
+          .min(0.5)                                                                            \
+          .max(2.0)                                                                            \
+          .default_value("1")                                                                  \
+          .help("CT" #n ": factor applied to the measured current (true / measured)."),        \
+      param_bool("ct" #n "_reversed")                                                          \
+          .default_value("false")                                                              \
+          .help("CT" #n ": the CT is mounted the other way round (its current is inverted)."), \
+      param_double("ct" #n "_phase_deg")                                                       \
+          .min(-20)                                                                            \
+          .max(20)                                                                             \
+          .default_value("0")                                                                  \
+          .unit("deg")                                                                         \
+          .help("CT" #n                                                                        \
+                ": how far the measured current lags its true phase, in degrees at "           \
+                "the grid frequency (negative: leads); the voltage is resampled to match."),   \
+      param_double("ct" #n "_skew_us")                                                         \
+          .min(-2000)                                                                          \
+          .max(2000)                                                                           \
+          .default_value("0")                                                                  \
+          .unit("us")                                                                          \
+          .help("CT" #n                                                                        \
+                ": how much later than the voltage the current is sampled, in "                \
                 "microseconds, beyond the skew the HAL reports (adds to ct" #n "_phase_deg).")
 
 }  // namespace
 }  // namespace hearth::ct_meter
 
 namespace ct = hearth::ct_meter;
+using hearth::param_bool;
 using hearth::param_double;
 
 HEARTH_PLUGIN(

@@ -175,6 +175,20 @@ TEST_F(CtMeterTest, CalibrationParametersCorrectGainErrorsAndSkewOfEachChannel) 
   EXPECT_NEAR(last(calibrated, "voltage_l1_v"), w.true_voltage_rms_v(), 0.2);
 }
 
+TEST_F(CtMeterTest, AReversedCtIsTurnedAroundByItsParameter) {
+  FakeDevice &meter = start_meter({{"ct2_reversed", true}});
+  // L2's CT is clipped on backwards: its samples say export, the house imports on all phases.
+  for (uint32_t c = 0; c < 3; ++c) {
+    Waveform w = phase_waveform(c, 10.0, c == 1 ? 180.0 : 0.0);
+    w.harmonics.clear();  // so that 180 degrees inverts the whole current
+    add_stream(c, w);
+  }
+  feed_blocks(5);
+  const double phase_w = 2300.0;
+  EXPECT_NEAR(last(meter, "power_l2_w"), phase_w, 0.002 * phase_w);
+  EXPECT_NEAR(last(meter, "power_w"), 3 * phase_w, 0.006 * phase_w);
+}
+
 TEST_F(CtMeterTest, ThreeWireGridUsesCt1AndCt3WithLineToLineVoltages) {
   FakeDevice &meter = start_meter({{"grid", "3w"}}, granted({"CT1", "CT3"}));
   EXPECT_TRUE(meter.has_point("voltage_l1_l2_v"));
