@@ -87,8 +87,9 @@ bool EndpointThread::pause_ms(int32_t delay_ms) {
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return true;
     pollfd p{wake_fd_, POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(left.count()));
-    // A wake for a fault change does not cut the delay short; only a stop does.
+    // A wake for a fault change does not cut the delay short; only a stop does. Draining it is
+    // safe: the callers look at the link state again after the delay.
+    if (::poll(&p, 1, static_cast<int>(left.count())) > 0) drain_wake();
   }
   return false;
 }
