@@ -135,6 +135,8 @@ BlockOutcome PhaseMeter::feed(const SampleBlock &block) {
   if (!std::isfinite(block.sample_rate_hz) || block.sample_rate_hz <= 0.0 ||
       !std::isfinite(block.current_skew_s))
     return BlockOutcome::kBadSampleRate;
+  if (block.count > 0 && (block.voltage_v == nullptr || block.current_a == nullptr))
+    return BlockOutcome::kBadSample;
   for (uint32_t k = 0; k < block.count; ++k) {
     if (!std::isfinite(block.voltage_v[k]) || !std::isfinite(block.current_a[k])) {
       restart_stream();
