@@ -1,11 +1,13 @@
 #pragma once
-// A temp dir holding a real ELF file to sign (a copy of the test binary, named like a plugin),
-// and helpers to write files into it.
+// A temp dir holding a file to sign, named like a plugin (300 kB of fixed pseudo-random bytes:
+// the signature covers bytes, whatever they are; one test uses a real shared library), and
+// helpers to write files into it.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <hearth/signing/plugin_signature.hpp>
+#include <random>
 #include <string>
 
 #include "hearth/testing/child_process.hpp"
@@ -14,7 +16,12 @@ namespace hearth::signing {
 
 class SigningTest : public ::testing::Test {
  protected:
-  SigningTest() { std::filesystem::copy_file("/proc/self/exe", plugin_); }
+  SigningTest() {
+    std::mt19937 bytes(8);  // fixed seed: the same file in every run
+    std::string content(300'000, '\0');
+    for (char &byte : content) byte = static_cast<char>(bytes());
+    write(plugin_, content);
+  }
 
   std::filesystem::path file(const std::string &name) const { return dir_ / name; }
 
