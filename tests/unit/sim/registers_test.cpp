@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 
 #include "hearth/sim/ct_channel.hpp"
 #include "hearth/sim/devices.hpp"
@@ -203,6 +204,17 @@ TEST(SimScenario, DemoScenarioLoads) {
   EXPECT_EQ(s.endpoints.port_base, 15020);
   EXPECT_EQ(s.endpoints.pty_dir, "/tmp/hearth-sim");
   EXPECT_EQ(format_utc_iso8601(s.time.start_utc_s), "2024-06-25T10:30:00Z");
+}
+
+TEST(SimScenario, EveryShippedScenarioLoads) {
+  int count = 0;
+  for (const auto &entry :
+       std::filesystem::directory_iterator(std::string(HEARTH_SOURCE_DIR) + "/configs/sim")) {
+    if (entry.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_scenario(entry.path(), HEARTH_SOURCE_DIR)) << entry.path();
+    ++count;
+  }
+  EXPECT_GE(count, 3);
 }
 
 void expect_error(const std::string &yaml, const std::string &fragment) {
