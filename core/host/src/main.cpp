@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "hearth/hal/yaml_settings.hpp"
+#include "hearth/host/board.hpp"
 #include "hearth/host/describe.hpp"
 #include "hearth/host/failsafe_store.hpp"
 #include "hearth/host/host_api.hpp"
@@ -129,9 +131,25 @@ int describe(const PluginLoader &loader, const Options &options) {
   return 0;
 }
 
+// The whole check: the configuration, then the HAL section, whose keys belong to the HAL.
+hearth::config::LoadResult load_and_check(const std::string &file,
+                                          const hearth::config::DriverCatalog &catalog,
+                                          hearth::hal::HalSettings *hal_settings = nullptr) {
+  auto result = hearth::config::load_file(file, catalog);
+  if (!result.ok()) return result;
+  auto hal = hearth::hal::hal_settings_from_yaml(result.config.hal_config);
+  for (const auto &problem : hal.problems) {
+    result.errors.push_back({{result.config.files.front(), problem.line, problem.column},
+                             problem.key,
+                             problem.message});
+  }
+  if (hal_settings != nullptr) *hal_settings = std::move(hal.settings);
+  return result;
+}
+
 int check(const PluginLoader &loader, const std::string &file) {
   LoaderCatalog catalog(loader);
-  const auto result = hearth::config::load_file(file, catalog);
+  const auto result = load_and_check(file, catalog);
   if (!result.ok()) {
     std::cerr << hearth::config::format_errors(result.errors);
     std::cerr << file << ": " << result.errors.size() << " error"
@@ -184,12 +202,16 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   hearth::host::Runtime runtime(hearth::host::RuntimeOptions{.state_dir = state_dir});
   runtime.loader().load_directories(plugin_search_path(options, early));
   LoaderCatalog catalog(runtime.loader());
-  const auto loaded = hearth::config::load_file(options.config_file, catalog);
+  hearth::hal::HalSettings hal_settings;
+  const auto loaded = load_and_check(options.config_file, catalog, &hal_settings);
   if (!loaded.ok()) {
     std::cerr << hearth::config::format_errors(loaded.errors);
     spdlog::critical("{}: configuration refused; hearthd does not start", options.config_file);
     return 1;
   }
+  hearth::host::Board board(runtime, hearth::hal::make_hal(hal_settings),
+                            hearth::host::ripple_settings_from(loaded.config.energy));
+  board.start();
   runtime.apply(loaded.config);
 
   boost::asio::signal_set stop_signals(runtime.io(), SIGINT, SIGTERM);
@@ -202,7 +224,7 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code &error, int) {
       if (error) return;
-      const auto next = hearth::config::load_file(options.config_file, catalog);
+      const auto next = load_and_check(options.config_file, catalog);
       if (next.ok()) {
         spdlog::info("SIGHUP: {} reloaded", options.config_file);
         runtime.apply(next.config);

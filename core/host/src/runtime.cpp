@@ -363,10 +363,11 @@ int32_t Runtime::hal_di_get(Device &device, const std::string &channel, int32_t 
   return HEARTH_OK;
 }
 
-int32_t Runtime::hal_ct_subscribe(Device &device, const std::string &channel, hearth_ct_fn,
-                                  void *) {
+int32_t Runtime::hal_ct_subscribe(Device &device, const std::string &channel, hearth_ct_fn fn,
+                                  void *user) {
   if (!granted(device, "ct", channel)) return HEARTH_E_DENIED;
-  return HEARTH_E_NOT_SUPPORTED;  // CT blocks reach plugins with the ct-meter driver's work
+  if (hal_ == nullptr) return HEARTH_E_NOT_SUPPORTED;
+  return hal_->subscribe_ct(device, channel, fn, user);
 }
 
 // --- lookup ---------------------------------------------------------------------------------------

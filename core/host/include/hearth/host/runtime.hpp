@@ -61,6 +61,9 @@ class HalChannels {
   virtual ~HalChannels() = default;
   virtual bool set_digital_output(const std::string &channel, bool level) = 0;
   virtual std::optional<bool> digital_input(const std::string &channel) = 0;
+  // Delivers the channel's CT blocks to fn on the core thread while the device runs.
+  virtual int32_t subscribe_ct(Device &device, const std::string &channel, hearth_ct_fn fn,
+                               void *user) = 0;
 };
 
 class Runtime {
