@@ -185,6 +185,34 @@ TEST(PowerCalcAccuracy, FrequencyOffNominalIsMeasuredToTenMillihertz) {
   }
 }
 
+TEST(PowerCalcAccuracy, AHeavilyDistortedVoltageDoesNotAddZeroCrossings) {
+  // A 30 % 5th harmonic in antiphase makes the voltage turn back below zero right after each
+  // crossing (to -4 % of the peak): without hysteresis that would count as extra cycles.
+  const auto angle = [](double t) { return 2 * std::numbers::pi * 50.0 * t + 1.0; };
+  GridMeter meter(GridType::kSinglePhase, no_calibration());
+  std::vector<BlockStream> streams{BlockStream(
+      0, [&](double t) { return 325.0 * (std::sin(angle(t)) - 0.3 * std::sin(5 * angle(t))); },
+      [&](double t) { return 14.0 * std::sin(angle(t) - 0.5); }, Converter{})};
+  const MeterRun run = run_meter(meter, streams, 1.0);
+  ASSERT_FALSE(run.readings.empty());
+  for (const GridReading &r : run.readings) EXPECT_NEAR(r.frequency_hz, 50.0, 0.01);
+  EXPECT_LT(std::abs(energy_error(run, 325.0 * 14.0 / 2 * std::cos(0.5))), 0.001);
+}
+
+TEST(PowerCalcAccuracy, ADriftingFrequencyIsFollowed) {
+  // 49.8 Hz rising to 50.2 Hz over 2 s: phase = 2 pi (49.8 t + 0.1 t^2).
+  const auto angle = [](double t) { return 2 * std::numbers::pi * (49.8 * t + 0.1 * t * t); };
+  GridMeter meter(GridType::kSinglePhase, no_calibration());
+  std::vector<BlockStream> streams{BlockStream(
+      0, [&](double t) { return 325.0 * std::sin(angle(t)); },
+      [&](double t) { return 14.0 * std::sin(angle(t) - 0.5); }, Converter{})};
+  const MeterRun run = run_meter(meter, streams, 2.0);
+  ASSERT_GE(run.readings.size(), 9u);
+  EXPECT_NEAR(run.readings.front().frequency_hz, 49.83, 0.03);
+  EXPECT_NEAR(run.readings.back().frequency_hz, 50.17, 0.03);
+  EXPECT_LT(std::abs(energy_error(run, 325.0 * 14.0 / 2 * std::cos(0.5))), 0.001);
+}
+
 TEST(PowerCalcAccuracy, ReactivePowerOfASinusoidIsSignedPositiveWhenTheCurrentLags) {
   for (double lag : {30.0, -45.0, 90.0, 150.0}) {
     Waveform w;
