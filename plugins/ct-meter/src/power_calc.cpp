@@ -154,7 +154,6 @@ BlockOutcome PhaseMeter::feed(const SampleBlock &block) {
   if (!streaming_) {
     streaming_ = true;
     sample_rate_hz_ = block.sample_rate_hz;
-    stream_start_ns_ = block.first_sample_mono_ns;
   }
   // Time of stream index 0 as seen from this block, so a slow drift of the converter's clock
   // against the monotonic clock never accumulates.
