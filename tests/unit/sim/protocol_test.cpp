@@ -235,6 +235,38 @@ TEST(SimProtocol, SecondTcpClientIsClosed) {
   EXPECT_EQ(third.exit_status, 0) << third.output;
 }
 
+TEST(SimProtocol, SeveralTcpClientsWhenConfigured) {
+  SimProcess sim(std::string(kHouse) + "endpoints: {single_tcp_client: false}\n");
+  const int fd = connect_and_read_32080(sim, "inv1");
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(mbpoll_tcp(sim, "inv1", 32080).exit_status, 0);
+  ::close(fd);
+  EXPECT_EQ(sim.status().at("counters").at("tcp_refused"), 0);
+}
+
+TEST(SimProtocol, RtuBroadcastWritesReachEveryUnitWithoutAnswer) {
+  SimProcess sim(kHouse);
+  // Unit 0 (broadcast): 40125 = 50.0 % on both inverters of the bus; nobody answers.
+  const auto reply = pymodbus("rtu", sim.rtu_path("inv1"), 0, "write", 40125, {500}, 0.3);
+  EXPECT_FALSE(reply.at("ok"));
+  const auto status = sim.status();
+  EXPECT_EQ(inverter(status, "inv1").at("limit_w"), 5000.0);
+  EXPECT_EQ(inverter(status, "inv2").at("limit_w"), 3000.0);
+}
+
+TEST(SimProtocol, RtuFramesWithABadCrcAreIgnored) {
+  SimProcess sim(kHouse);
+  {
+    std::ofstream bus(sim.rtu_path("inv1"), std::ios::binary);
+    const char bad[] = {0x01, 0x03, 0x7D, 0x50, 0x00, 0x02, 0x00, 0x00};  // CRC should be DC 76
+    bus.write(bad, sizeof bad);
+  }
+  // The sim sees the frame before it answers the next client's request on the same bus.
+  const auto reply = read_rtu(sim.rtu_path("inv1"), 1, 32080, 2);
+  EXPECT_TRUE(reply.at("ok")) << reply;
+  EXPECT_GE(sim.status().at("counters").at("rtu_bad_crc_frames").get<int>(), 1);
+}
+
 // ---- fault injection ----
 
 TEST(SimFaults, LinkDownClosesTcpAndSilencesTheUnitOnRtu) {
