@@ -20,12 +20,13 @@ trap cleanup INT TERM EXIT
 
 sim="$build/bin/hearth-sim"
 if [ -x "$sim" ] && [ -f configs/sim/demo.yaml ]; then
-  "$sim" configs/sim/demo.yaml > "$state/sim.log" 2>&1 &
+  "$sim" --scenario configs/sim/demo.yaml > "$state/sim.log" 2>&1 &
   pids+=($!)
   # hearth-sim prints a "ready" line once its endpoints listen.
   for _ in $(seq 1 100); do grep -q ready "$state/sim.log" && break; sleep 0.1; done
   grep -q ready "$state/sim.log" || { echo "demo: hearth-sim did not start:"; cat "$state/sim.log"; exit 1; }
-  echo "demo: hearth-sim running ($(grep -m1 ready "$state/sim.log"))"
+  echo "demo: hearth-sim running: inverters on Modbus TCP 127.0.0.1:15020/15021 and RTU" \
+       "/tmp/hearth-sim/rs485-1, meter on /tmp/hearth-sim/rs485-meter"
 else
   echo "demo: hearth-sim is not built yet; starting hearthd alone"
 fi
@@ -41,7 +42,8 @@ while true; do
     kill -0 "$pid" 2>/dev/null || { echo "demo: a process exited:"; tail -20 "$state"/*.log; exit 1; }
   done
   if [ -x "$sim" ] && [ -f configs/sim/demo.yaml ]; then
-    "$sim" ctl status --oneline 2>/dev/null || echo "(sim status unavailable)"
+    "$sim" ctl --socket /tmp/hearth-sim/control.sock status 2>/dev/null |
+      /usr/bin/python3 packaging/demo_status.py || echo "(sim status unavailable)"
   else
     tail -1 "$state/hearthd.log"
   fi
