@@ -2,6 +2,9 @@
 # Both install what is missing, configure with Ninja (and ccache), build, then run.
 
 JOBS      ?= $(shell nproc)
+# ccache keys on paths relative to the checkout, so a fresh clone (CI) reuses earlier objects.
+export CCACHE_BASEDIR  := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 CMAKE_GEN := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 CTEST     := ctest --output-on-failure --timeout 600 -j $(JOBS)
 
