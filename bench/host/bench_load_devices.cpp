@@ -12,17 +12,6 @@
 
 namespace {
 
-class LoaderCatalog final : public hearth::config::DriverCatalog {
- public:
-  explicit LoaderCatalog(const hearth::host::PluginLoader &loader) : loader_(loader) {}
-  const hearth_driver_desc *find(std::string_view driver) const override {
-    const auto *entry = loader_.find_driver(driver);
-    return entry ? entry->desc : nullptr;
-  }
-
- private:
-  const hearth::host::PluginLoader &loader_;
-};
 
 void BM_LoadAndStart40Devices(benchmark::State &state) {
   spdlog::set_level(spdlog::level::warn);
@@ -35,7 +24,7 @@ void BM_LoadAndStart40Devices(benchmark::State &state) {
     auto runtime = std::make_unique<hearth::host::Runtime>(
         hearth::host::RuntimeOptions{.state_dir = dir / "state", .notify_service_manager = false});
     runtime->loader().load_directories({HEARTH_PLUGIN_DIR});
-    LoaderCatalog catalog(runtime->loader());
+    hearth::host::LoaderCatalog catalog(runtime->loader());
     state.ResumeTiming();
 
     auto loaded = hearth::config::load_file(dir / "site.yaml", catalog);

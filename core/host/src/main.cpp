@@ -18,6 +18,7 @@
 
 namespace {
 
+using hearth::host::LoaderCatalog;
 using hearth::host::PluginLoader;
 namespace fs = std::filesystem;
 
@@ -33,22 +34,6 @@ struct Options {
   std::string state_dir;
 };
 
-class LoaderCatalog final : public hearth::config::DriverCatalog {
- public:
-  explicit LoaderCatalog(const PluginLoader &loader) : loader_(loader) {}
-  const hearth_driver_desc *find(std::string_view driver) const override {
-    const auto *entry = loader_.find_driver(driver);
-    return entry ? entry->desc : nullptr;
-  }
-  std::vector<std::string> driver_names() const override {
-    std::vector<std::string> names;
-    for (const auto &[name, entry] : loader_.drivers()) names.push_back(name);
-    return names;
-  }
-
- private:
-  const PluginLoader &loader_;
-};
 
 // The two top-level keys that decide where hearthd looks before the file is fully checked.
 struct EarlyKeys {

@@ -15,17 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class LoaderCatalog final : public config::DriverCatalog {
- public:
-  explicit LoaderCatalog(const PluginLoader &loader) : loader_(loader) {}
-  const hearth_driver_desc *find(std::string_view driver) const override {
-    const auto *entry = loader_.find_driver(driver);
-    return entry ? entry->desc : nullptr;
-  }
-
- private:
-  const PluginLoader &loader_;
-};
 
 std::string site_yaml() {
   return "site: {name: test, grid: single-phase, fuse_a: 35, pv_installed_wp: 5000,\n"

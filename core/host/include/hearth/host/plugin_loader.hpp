@@ -2,6 +2,7 @@
 // Finds driver plugins on the search path, negotiates the ABI with each, and keeps the ones that
 // pass. A refused plugin is logged with the reason and the host goes on with the rest.
 // Libraries are never unloaded while the process runs (architecture.md, ABI rule 7).
+#include <hearth/config/config.hpp>
 #include <hearth/plugin.h>
 
 #include <boost/dll/shared_library.hpp>
@@ -56,6 +57,24 @@ class PluginLoader {
   std::deque<LoadedPlugin> plugins_;  // a deque: DriverEntry points into it
   std::map<std::string, DriverEntry, std::less<>> drivers_;
   std::vector<PluginRefusal> refusals_;
+};
+
+// The loaded drivers as the configuration check sees them.
+class LoaderCatalog final : public config::DriverCatalog {
+ public:
+  explicit LoaderCatalog(const PluginLoader &loader) : loader_(loader) {}
+  const hearth_driver_desc *find(std::string_view driver) const override {
+    const auto *entry = loader_.find_driver(driver);
+    return entry ? entry->desc : nullptr;
+  }
+  std::vector<std::string> driver_names() const override {
+    std::vector<std::string> names;
+    for (const auto &[name, entry] : loader_.drivers()) names.push_back(name);
+    return names;
+  }
+
+ private:
+  const PluginLoader &loader_;
 };
 
 // The driver descriptors of a plugin, stepped by the first element's struct_size (plugin.h).
