@@ -2,10 +2,10 @@
 // real plugin .so files, real links) against a real hearth-sim over Modbus TCP and Modbus RTU on
 // its ptys, with faults injected through the sim's control socket (sim/README.md).
 #include <gtest/gtest.h>
-#include <hearth/host/runtime.hpp>
-#include <hearth/testing/child_process.hpp>
 
 #include <fstream>
+#include <hearth/host/runtime.hpp>
+#include <hearth/testing/child_process.hpp>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -52,10 +52,9 @@ class DriversSimTest : public ::testing::Test {
   void SetUp() override {
     const std::string scenario = dir_.path() + "/scenario.yaml";
     std::ofstream(scenario) << kScenario;
-    sim_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{HEARTH_SIM_BIN, "--scenario", scenario, "--port-base", "0",
-                                 "--pty-dir", dir_.path() + "/pty", "--repo-root",
-                                 HEARTH_REPO_ROOT});
+    sim_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+        HEARTH_SIM_BIN, "--scenario", scenario, "--port-base", "0", "--pty-dir",
+        dir_.path() + "/pty", "--repo-root", HEARTH_REPO_ROOT});
     const auto ready = sim_->wait_for_line(std::regex("^hearth-sim ready "), 20s);
     ASSERT_TRUE(ready) << sim_->output();
     endpoints_ = nlohmann::json::parse(ready->substr(ready->find('{')));
@@ -174,7 +173,8 @@ TEST_F(DriversSimTest, ReadsInvertersBatteriesAndMeterOverTcpAndRtuWithHearthSig
   ASSERT_TRUE(run_until([&] {
     return good("inverter-1/power_w") && good("inverter-2/battery_soc_pct") &&
            good("grid/power_w") && good("inverter-1/pv_power_w") && good("grid/voltage_l1_v");
-  })) << reason("inverter-1") << " | " << reason("inverter-2") << " | " << reason("grid");
+  })) << reason("inverter-1")
+      << " | " << reason("inverter-2") << " | " << reason("grid");
   EXPECT_TRUE(online("inverter-1"));
   EXPECT_TRUE(online("inverter-2"));
   EXPECT_TRUE(online("grid"));
@@ -212,10 +212,13 @@ TEST_F(DriversSimTest, WritesTheLimitReadsItBackAndWritesItAgainAfterAReboot) {
   // Rebooting: no output (cap 0), and the controls come back at their defaults.
   EXPECT_GT(std::fabs(sim_inverter("inv2")["limit_w"].get<double>() - 2500.0), 1.0);
   // Offline while it reboots, then back with the limit written again.
-  ASSERT_TRUE(run_until([&] {
-    return online("inverter-2") && std::fabs(sim_inverter("inv2")["limit_w"].get<double>() -
-                                              2500.0) < 1.0;
-  }, 15s)) << reason("inverter-2");
+  ASSERT_TRUE(run_until(
+      [&] {
+        return online("inverter-2") &&
+               std::fabs(sim_inverter("inv2")["limit_w"].get<double>() - 2500.0) < 1.0;
+      },
+      15s))
+      << reason("inverter-2");
 }
 
 TEST_F(DriversSimTest, TcpLinkDownGoesOfflineWithAReasonAndRecovers) {
@@ -226,7 +229,8 @@ TEST_F(DriversSimTest, TcpLinkDownGoesOfflineWithAReasonAndRecovers) {
   EXPECT_NE(reason("inverter-1").find("no valid answer from unit 1"), std::string::npos)
       << reason("inverter-1");
   // Nothing fresh arrives: the host turns the point stale by its max age (3 fast cycles).
-  ASSERT_TRUE(run_until([&] { return point("inverter-1/power_w").quality == HEARTH_QUALITY_STALE; }));
+  ASSERT_TRUE(
+      run_until([&] { return point("inverter-1/power_w").quality == HEARTH_QUALITY_STALE; }));
   EXPECT_TRUE(online("inverter-2"));  // the RTU side is unaffected
   ctl({"link_down", "device=inv1", "on=false"});
   ASSERT_TRUE(run_until([&] { return online("inverter-1") && good("inverter-1/power_w"); }, 15s))
@@ -257,9 +261,8 @@ TEST_F(DriversSimTest, RtuTimeoutsMalformedAnswersAndBrokenCrcsTakeADeviceOfflin
 
 TEST_F(DriversSimTest, AnExceptionResponseNamesTheExceptionInTheReason) {
   // Over TCP the sim answers its own unit and 0; unit 7 gets exception 0x0B (gateway target).
-  apply(site_yaml(
-      "  - {id: stranger, driver: huawei-sun2000, link: inv1-tcp, params: {unit: 7, " +
-      std::string(kFastParams) + "}}\n"));
+  apply(site_yaml("  - {id: stranger, driver: huawei-sun2000, link: inv1-tcp, params: {unit: 7, " +
+                  std::string(kFastParams) + "}}\n"));
   ASSERT_TRUE(run_until([&] { return reason("stranger").find("exception") != std::string::npos; }))
       << reason("stranger");
   EXPECT_FALSE(online("stranger"));

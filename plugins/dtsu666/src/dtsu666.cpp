@@ -1,11 +1,10 @@
 // dtsu666: the CHINT DTSU666 / Huawei DTSU666-H three-phase meter on its own RS485 bus, as the
 // site's grid meter (protocols.md §4). Values are float32, high word first; Hearth signs grid
 // power + import / - export, which is the CHINT sign (Pt > 0 = forward/import).
-#include <hearth/drivers/group_poller.hpp>
-#include <hearth/plugin.hpp>
-
 #include <array>
 #include <cmath>
+#include <hearth/drivers/group_poller.hpp>
+#include <hearth/plugin.hpp>
 
 namespace dtsu666 {
 namespace {
@@ -60,9 +59,9 @@ constexpr std::array<MeterPoint, 26> kPoints{{
 }};
 // clang-format on
 
-constexpr RegisterSpan kPowerBlock{0x2012, 8};         // Pt, Pa, Pb, Pc
+constexpr RegisterSpan kPowerBlock{0x2012, 8};           // Pt, Pa, Pb, Pc
 constexpr RegisterSpan kMeasurementBlock{0x2000, 0x52};  // Uab .. total demand
-constexpr RegisterSpan kEnergyBlock{0x401E, 0x16};     // ImpEp .. quadrant I reactive energy
+constexpr RegisterSpan kEnergyBlock{0x401E, 0x16};       // ImpEp .. quadrant I reactive energy
 constexpr int32_t kAlarmNoAnswer = 1;
 constexpr uint32_t kCyclesBeforeStale = 3;
 
@@ -81,17 +80,19 @@ class Dtsu666 : public hearth::Device {
 
   void start() override {
     for (size_t i = 0; i < kPoints.size(); ++i) {
-      const auto max_age = static_cast<uint32_t>(kCyclesBeforeStale *
-                                                 intervals_[kPoints[i].group].count());
+      const auto max_age =
+          static_cast<uint32_t>(kCyclesBeforeStale * intervals_[kPoints[i].group].count());
       points_[i] = host().declare_point<double>(kPoints[i].name, kPoints[i].unit, max_age);
     }
     host().register_capability("grid_meter");
     const std::array<int32_t, 3> priority{HEARTH_PRIO_METER, HEARTH_PRIO_POLL, HEARTH_PRIO_POLL};
     const std::array<RegisterSpan, 3> blocks{kPowerBlock, kMeasurementBlock, kEnergyBlock};
     std::vector<hearth::drivers::PollGroup> groups;
-    for (size_t g = 0; g < blocks.size(); ++g) groups.push_back({{blocks[g]}, intervals_[g], priority[g]});
+    for (size_t g = 0; g < blocks.size(); ++g)
+      groups.push_back({{blocks[g]}, intervals_[g], priority[g]});
     poller_.start(
-        std::move(groups), {kPowerBlock}, [this](const RegisterImage &image) { publish(kFast, image); },
+        std::move(groups), {kPowerBlock},
+        [this](const RegisterImage &image) { publish(kFast, image); },
         [this](size_t group, const RegisterImage &image) {
           publish(static_cast<Group>(group), image);
         });
@@ -180,8 +181,11 @@ HEARTH_PLUGIN(
             .default_value("125")
             .help("Most registers per read (41 fit 100 ms at 9600 bit/s; halved automatically "
                   "when the link refuses a block)."),
-        hearth::param_int("offline_after").min(1).max(100).default_value("3").help(
-            "Failed reads in a row after which the meter is reported offline."),
+        hearth::param_int("offline_after")
+            .min(1)
+            .max(100)
+            .default_value("3")
+            .help("Failed reads in a row after which the meter is reported offline."),
         hearth::param_duration("retry_min")
             .min(100)
             .max(600000)

@@ -1,11 +1,10 @@
 // dtsu666 loaded from its .so into the fake host, against a scripted meter (protocols.md §4).
 #include <gtest/gtest.h>
 
-#include <hearth/plugin.hpp>
-#include <hearth/testing/fake_host.hpp>
-
 #include <cmath>
 #include <cstring>
+#include <hearth/plugin.hpp>
+#include <hearth/testing/fake_host.hpp>
 
 namespace {
 
@@ -31,7 +30,9 @@ class Dtsu666Test : public ::testing::Test {
   void TearDown() override {
     for (const auto &v : host_.violations()) ADD_FAILURE() << v.device << ": " << v.rule;
   }
-  void set(uint32_t address, float value) { host_.modbus().set_holding(kUnit, address, f32(value)); }
+  void set(uint32_t address, float value) {
+    host_.modbus().set_holding(kUnit, address, f32(value));
+  }
   void set_all(uint32_t address, uint32_t count, float value) {
     for (uint32_t a = address; a < address + count; a += 2) set(a, value);
   }
@@ -70,10 +71,10 @@ TEST_F(Dtsu666Test, PublishesFloatsInEngineeringUnitsWithImportPositive) {
 }
 
 TEST_F(Dtsu666Test, AppliesTheChintScalingAndAnExportPositiveSign) {
-  set(0x2006, 2314.0f);    // 0.1 V
-  set(0x200C, 5250.0f);    // mA
-  set(0x2012, 32105.0f);   // 0.1 W, export positive on this meter
-  set(0x2044, 50.0f);      // frequency is never scaled
+  set(0x2006, 2314.0f);   // 0.1 V
+  set(0x200C, 5250.0f);   // mA
+  set(0x2012, 32105.0f);  // 0.1 W, export positive on this meter
+  set(0x2044, 50.0f);     // frequency is never scaled
   FakeDevice &meter = start({{"scale", "chint"}, {"power_sign", "export-positive"}});
   host_.advance_ms(10);
   EXPECT_NEAR(meter.point("voltage_l1_v").last().number(), 231.4, 1e-9);

@@ -4,11 +4,10 @@
 //
 // The host owns the link: a Huawei device serves one TCP client only, and hearthd holds exactly
 // one connection per link, so this driver never opens a socket of its own.
-#include <hearth/drivers/group_poller.hpp>
-#include <hearth/plugin.hpp>
-
 #include <array>
 #include <cmath>
+#include <hearth/drivers/group_poller.hpp>
+#include <hearth/plugin.hpp>
 #include <optional>
 #include <set>
 
@@ -48,8 +47,8 @@ class Sun2000 : public hearth::Device {
         intervals_{host().param_duration("fast_interval"), host().param_duration("poll_interval"),
                    host().param_duration("yield_interval")},
         failsafe_limit_w_(static_cast<uint32_t>(host().param_int("failsafe_limit_w"))),
-        forcible_minutes_(static_cast<uint16_t>(host().param_duration("forcible_duration").count() /
-                                                60'000)),
+        forcible_minutes_(
+            static_cast<uint16_t>(host().param_duration("forcible_duration").count() / 60'000)),
         poller_(host(), {unit_, static_cast<uint32_t>(host().param_int("max_block_registers")),
                          static_cast<int>(host().param_int("offline_after")),
                          host().param_duration("retry_min"), host().param_duration("retry_max"),
@@ -72,9 +71,9 @@ class Sun2000 : public hearth::Device {
       return limit_command(command, Limit{true, command.number("limit_pct")});
     if (has_battery_ && name == "set_power_w") return battery_power_command(command);
     if (has_battery_ && name == "set_mode") return battery_mode_command(command);
-    throw hearth::Error(HEARTH_E_NOT_SUPPORTED, hearth::text("command '", name, "' on '",
-                                                             command.capability(),
-                                                             "' is not supported"));
+    throw hearth::Error(
+        HEARTH_E_NOT_SUPPORTED,
+        hearth::text("command '", name, "' on '", command.capability(), "' is not supported"));
   }
 
  private:
@@ -129,9 +128,9 @@ class Sun2000 : public hearth::Device {
     rated_w_.publish(rated_power_w_, sampled);
     max_active_power_w_.publish(max_active_power_w_value_, sampled);
     if (!inverter_registered_) {
-      host().register_capability("pv_inverter",
-                                 {hearth::limit("rated_w", static_cast<double>(rated_power_w_)),
-                                  hearth::limit("max_w", static_cast<double>(max_active_power_w_value_))});
+      host().register_capability(
+          "pv_inverter", {hearth::limit("rated_w", static_cast<double>(rated_power_w_)),
+                          hearth::limit("max_w", static_cast<double>(max_active_power_w_value_))});
       inverter_registered_ = true;
     }
     register_failsafe(max_active_power_w_value_);
@@ -153,8 +152,9 @@ class Sun2000 : public hearth::Device {
         if (has_meter_) spans.push_back({kMeterStatus, kMeterFast.end() - kMeterStatus});
         break;
       case Group::kNormal:
-        spans.insert(spans.end(), {kStatusBlock, {kPvFirstString, 2 * pv_strings_},
-                                   kMeasurementBlock, kLimitBlock});
+        spans.insert(
+            spans.end(),
+            {kStatusBlock, {kPvFirstString, 2 * pv_strings_}, kMeasurementBlock, kLimitBlock});
         if (has_battery_)
           spans.insert(spans.end(), {kBatteryBlock, kBatteryLimits, kBatterySettings});
         if (has_meter_) spans.push_back(kMeterBlock);
@@ -243,9 +243,8 @@ class Sun2000 : public hearth::Device {
           if (a.register_index == r && a.bit == bit) known = &a;
         const int32_t code =
             known ? known->code : kAlarmGenericBase + static_cast<int32_t>(16 * r + bit);
-        const std::string what =
-            known ? std::string(known->text)
-                  : hearth::text("alarm register ", kAlarm1 + r, " bit ", bit);
+        const std::string what = known ? std::string(known->text)
+                                       : hearth::text("alarm register ", kAlarm1 + r, " bit ", bit);
         set_alarm(code, active, known ? known->severity : HEARTH_SEVERITY_WARNING,
                   hearth::text("unit ", unit_, ": ", what));
       }
@@ -289,8 +288,9 @@ class Sun2000 : public hearth::Device {
   void update_meter_status(const RegisterImage &image) {
     meter_online_ = image.u16(kMeterStatus) == 1;
     set_alarm(kAlarmMeterOffline, !meter_online_, HEARTH_SEVERITY_MAJOR,
-              hearth::text("unit ", unit_, ": the power meter behind the inverter is offline "
-                                           "(37100 = 0)"));
+              hearth::text("unit ", unit_,
+                           ": the power meter behind the inverter is offline "
+                           "(37100 = 0)"));
   }
 
   void publish_meter_energy(const RegisterImage &image) {
@@ -338,9 +338,9 @@ class Sun2000 : public hearth::Device {
   void limit_command(const hearth::Command &command, Limit limit) {
     const double max = limit.percent ? 100.0 : 1e7;
     if (!(limit.value >= 0 && limit.value <= max))
-      throw hearth::Error(HEARTH_E_INVALID,
-                          hearth::text("limit ", limit.value, limit.percent ? " %" : " W",
-                                       " is outside 0..", max));
+      throw hearth::Error(
+          HEARTH_E_INVALID,
+          hearth::text("limit ", limit.value, limit.percent ? " %" : " W", " is outside 0..", max));
     if (!limit.percent && max_active_power_w_value_ > 0)
       limit.value = std::min<double>(limit.value, max_active_power_w_value_);
     limit_ = limit;
@@ -375,21 +375,21 @@ class Sun2000 : public hearth::Device {
         {hearth::modbus_write_registers(unit_, kLimitBlock.address, regs, HEARTH_PRIO_CONTROL)},
         [this, regs, finish](int32_t status, const std::string &message) {
           if (status != HEARTH_OK) return finish(status, message);
-          poller_.reader().read({kLimitBlock}, HEARTH_PRIO_CONTROL, 0,
-                       [this, regs, finish](const RegisterImage &image, const std::string &failure) {
-                         if (!failure.empty()) return finish(HEARTH_E_IO, "read-back: " + failure);
-                         const bool applied = reads_back(image, regs);
-                         set_alarm(kAlarmLimitNotApplied, !applied, HEARTH_SEVERITY_MAJOR,
-                                   hearth::text("unit ", unit_,
-                                                ": the active power limit does not read back"));
-                         if (!applied)
-                           return finish(HEARTH_E_IO,
-                                         hearth::text("read-back of 40125..40127 gives ",
-                                                      image.u16(40125), " ", image.u32(40126),
-                                                      " instead of ", regs[0], " ",
-                                                      (uint32_t{regs[1]} << 16) | regs[2]));
-                         finish(HEARTH_OK, {});
-                       });
+          poller_.reader().read(
+              {kLimitBlock}, HEARTH_PRIO_CONTROL, 0,
+              [this, regs, finish](const RegisterImage &image, const std::string &failure) {
+                if (!failure.empty()) return finish(HEARTH_E_IO, "read-back: " + failure);
+                const bool applied = reads_back(image, regs);
+                set_alarm(
+                    kAlarmLimitNotApplied, !applied, HEARTH_SEVERITY_MAJOR,
+                    hearth::text("unit ", unit_, ": the active power limit does not read back"));
+                if (!applied)
+                  return finish(HEARTH_E_IO,
+                                hearth::text("read-back of 40125..40127 gives ", image.u16(40125),
+                                             " ", image.u32(40126), " instead of ", regs[0], " ",
+                                             (uint32_t{regs[1]} << 16) | regs[2]));
+                finish(HEARTH_OK, {});
+              });
         });
   }
 
@@ -458,20 +458,19 @@ class Sun2000 : public hearth::Device {
     const uint64_t id = command.id();
     const uint16_t value = found->value;
     WriteChain::run(
-        host(),
-        {hearth::modbus_write_registers(unit_, kStorageMode, {value}, HEARTH_PRIO_CONTROL)},
+        host(), {hearth::modbus_write_registers(unit_, kStorageMode, {value}, HEARTH_PRIO_CONTROL)},
         [this, id, value](int32_t status, const std::string &message) {
           if (status != HEARTH_OK) return host().complete(id, status, message);
-          poller_.reader().read({{kStorageMode, 1}}, HEARTH_PRIO_CONTROL, 0,
-                       [this, id, value](const RegisterImage &image, const std::string &failure) {
-                         if (!failure.empty())
-                           return host().complete(id, HEARTH_E_IO, "read-back: " + failure);
-                         if (image.u16(kStorageMode) != value)
-                           return host().complete(
-                               id, HEARTH_E_IO,
-                               hearth::text("47086 reads back ", image.u16(kStorageMode)));
-                         host().complete(id, HEARTH_OK);
-                       });
+          poller_.reader().read(
+              {{kStorageMode, 1}}, HEARTH_PRIO_CONTROL, 0,
+              [this, id, value](const RegisterImage &image, const std::string &failure) {
+                if (!failure.empty())
+                  return host().complete(id, HEARTH_E_IO, "read-back: " + failure);
+                if (image.u16(kStorageMode) != value)
+                  return host().complete(
+                      id, HEARTH_E_IO, hearth::text("47086 reads back ", image.u16(kStorageMode)));
+                host().complete(id, HEARTH_OK);
+              });
         });
   }
 
@@ -519,8 +518,11 @@ HEARTH_PLUGIN(
             "A LUNA2000 battery is connected: read it and offer the battery capability."),
         hearth::param_bool("meter").default_value("false").help(
             "A power meter is connected to the inverter: read it and offer grid_meter."),
-        hearth::param_int("pv_strings").min(1).max(24).default_value("2").help(
-            "PV strings to read (PV1..PVn voltage and current)."),
+        hearth::param_int("pv_strings")
+            .min(1)
+            .max(24)
+            .default_value("2")
+            .help("PV strings to read (PV1..PVn voltage and current)."),
         hearth::param_duration("fast_interval")
             .min(100)
             .max(10000)
@@ -545,8 +547,11 @@ HEARTH_PLUGIN(
             .default_value("64")
             .help("Most registers per read; Huawei reads at most 64, and 41 fit 100 ms at 9600 "
                   "bit/s (halved automatically when the link refuses a block)."),
-        hearth::param_int("offline_after").min(1).max(100).default_value("3").help(
-            "Failed reads in a row after which the inverter is reported offline."),
+        hearth::param_int("offline_after")
+            .min(1)
+            .max(100)
+            .default_value("3")
+            .help("Failed reads in a row after which the inverter is reported offline."),
         hearth::param_duration("retry_min")
             .min(100)
             .max(600000)

@@ -1,10 +1,9 @@
 #pragma once
 // The SUN2000 / LUNA2000 register map this driver uses (protocols.md §1 and §2), as data: which
 // blocks each poll group reads and how each register becomes a point.
-#include <hearth/drivers/modbus_reader.hpp>
-
 #include <array>
 #include <cstdint>
+#include <hearth/drivers/modbus_reader.hpp>
 #include <string>
 
 namespace huawei_sun2000 {
@@ -46,9 +45,9 @@ constexpr RegisterSpan kLimitBlock{40125, 3};
 constexpr uint16_t kNoPercentLimit = 1000;  // 100.0 %
 
 // LUNA2000 (§2).
-constexpr RegisterSpan kBatteryFast{37760, 7};      // SOC .. charge/discharge power
-constexpr RegisterSpan kBatteryBlock{37758, 30};    // capacity .. discharged today
-constexpr RegisterSpan kBatteryLimits{37046, 4};    // max charge / discharge power
+constexpr RegisterSpan kBatteryFast{37760, 7};       // SOC .. charge/discharge power
+constexpr RegisterSpan kBatteryBlock{37758, 30};     // capacity .. discharged today
+constexpr RegisterSpan kBatteryLimits{37046, 4};     // max charge / discharge power
 constexpr RegisterSpan kBatterySettings{47075, 15};  // max powers .. storage working mode
 constexpr uint32_t kBatteryStatus = 37762;
 constexpr uint32_t kStorageMode = 47086;

@@ -25,7 +25,7 @@ TEST(PlanBlocks, DropsEmptySpansAndTreatsCapZeroAsOne) {
 
 TEST(RegisterImage, DecodesBigEndianWordsAcrossBlocksAndKnowsWhatItLacks) {
   RegisterImage image;
-  image.store(100, {0xFFFF}, 5);       // the high word of an I32 from one answer ...
+  image.store(100, {0xFFFF}, 5);          // the high word of an I32 from one answer ...
   image.store(101, {0xFB2E, 0x4865}, 7);  // ... and its low word from the next
   EXPECT_EQ(image.i32(100), -1234);
   EXPECT_EQ(image.u32(100), 0xFFFFFB2Eu);

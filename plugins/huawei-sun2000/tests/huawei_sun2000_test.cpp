@@ -2,10 +2,9 @@
 // meter register map (protocols.md §1, §2). Time moves only when a test says so.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <hearth/plugin.hpp>
 #include <hearth/testing/fake_host.hpp>
-
-#include <algorithm>
 #include <string>
 
 namespace {
@@ -61,22 +60,22 @@ class ScriptedInverter {
     set(37048, u32(4500));
     zero(37758, 30);
     set(37758, u32(10000));
-    set(37760, {555});          // SOC 55.5 %
-    set(37762, {2});            // running
-    set(37765, i32(-1500));     // discharging 1500 W
-    set(37784, u32(120));       // charged today 1.2 kWh
+    set(37760, {555});       // SOC 55.5 %
+    set(37762, {2});         // running
+    set(37765, i32(-1500));  // discharging 1500 W
+    set(37784, u32(120));    // charged today 1.2 kWh
     zero(47075, 15);
-    set(47086, {2});            // max self-consumption
+    set(47086, {2});  // max self-consumption
     zero(47100, 3);
     zero(47242, 9);
     zero(37100, 39);
-    set(37100, {1});            // meter online
-    set(37101, i32(2305));      // 230.5 V
-    set(37107, i32(-1200));     // the inverter signs currents like the power: export
-    set(37113, i32(2500));      // + export (Huawei): 2500 W fed in
+    set(37100, {1});         // meter online
+    set(37101, i32(2305));   // 230.5 V
+    set(37107, i32(-1200));  // the inverter signs currents like the power: export
+    set(37113, i32(2500));   // + export (Huawei): 2500 W fed in
     set(37118, {5001});
-    set(37119, i32(-98765));    // export 987.65 kWh, signed negative by some firmwares
-    set(37121, i32(45678));     // import 456.78 kWh
+    set(37119, i32(-98765));  // export 987.65 kWh, signed negative by some firmwares
+    set(37121, i32(45678));   // import 456.78 kWh
     set(37132, i32(900));
   }
   void set(uint32_t address, const std::vector<uint16_t> &values) {
@@ -377,7 +376,8 @@ TEST_F(Sun2000Test, MapsAlarmBitsToHearthAlarmsWithSeverities) {
 TEST_F(Sun2000Test, ChargesTheBatteryWithTheForcibleSequenceInOrder) {
   FakeDevice &dev = start({{"forcible_duration", "30min"}});
   host_.advance_ms(10);
-  const uint64_t id = dev.command("battery", "set_power_w", {{"power_w", hearth::make_value(-2000.0)}});
+  const uint64_t id =
+      dev.command("battery", "set_power_w", {{"power_w", hearth::make_value(-2000.0)}});
   host_.advance_ms(10);
   EXPECT_EQ(dev.command_record(id).status, HEARTH_OK) << dev.command_record(id).message;
   const auto written = writes();
@@ -390,7 +390,8 @@ TEST_F(Sun2000Test, ChargesTheBatteryWithTheForcibleSequenceInOrder) {
   EXPECT_EQ(written[2].request.address, 47100u);  // the command last
   EXPECT_EQ(*host_.modbus().holding(kUnit, 47100), 2);
 
-  const uint64_t too_much = dev.command("battery", "set_power_w", {{"power_w", hearth::make_value(9000.0)}});
+  const uint64_t too_much =
+      dev.command("battery", "set_power_w", {{"power_w", hearth::make_value(9000.0)}});
   host_.advance_ms(10);
   EXPECT_EQ(dev.command_record(too_much).status, HEARTH_OK);
   EXPECT_TRUE(contains(dev.command_record(too_much).message, "clamped to 5000"));
@@ -404,7 +405,8 @@ TEST_F(Sun2000Test, ChargesTheBatteryWithTheForcibleSequenceInOrder) {
 TEST_F(Sun2000Test, SetsTheStorageModeByNameAndRefusesUnknownNames) {
   FakeDevice &dev = start();
   host_.advance_ms(10);
-  const uint64_t id = dev.command("battery", "set_mode", {{"mode", hearth::make_value("fully_fed_to_grid")}});
+  const uint64_t id =
+      dev.command("battery", "set_mode", {{"mode", hearth::make_value("fully_fed_to_grid")}});
   host_.advance_ms(10);
   EXPECT_EQ(dev.command_record(id).status, HEARTH_OK) << dev.command_record(id).message;
   EXPECT_EQ(*host_.modbus().holding(kUnit, 47086), 4);
@@ -438,7 +440,8 @@ TEST_F(Sun2000Test, WithoutBatteryOrMeterReadsAndOffersNeitherAndRefusesBatteryC
     const uint32_t a = r.request.address;
     EXPECT_FALSE((a >= 37000 && a < 38000) || a >= 47000) << "battery or meter read at " << a;
   }
-  const uint64_t id = dev.command("battery", "set_power_w", {{"power_w", hearth::make_value(100.0)}});
+  const uint64_t id =
+      dev.command("battery", "set_power_w", {{"power_w", hearth::make_value(100.0)}});
   EXPECT_EQ(dev.command_record(id).status, HEARTH_E_NOT_SUPPORTED);
 }
 
@@ -449,4 +452,3 @@ TEST_F(Sun2000Test, RequiresAUnitId) {
 }
 
 }  // namespace
-

@@ -3,11 +3,10 @@
 // each read at its own interval and link priority, with at most one read of a group in flight.
 // A device that fails `offline_after` reads in a row goes offline with the reason and an alarm;
 // it is then only probed, with a backoff, until a probe answers and polling resumes.
-#include <hearth/drivers/modbus_reader.hpp>
-#include <hearth/plugin.hpp>
-
 #include <chrono>
 #include <functional>
+#include <hearth/drivers/modbus_reader.hpp>
+#include <hearth/plugin.hpp>
 #include <string>
 #include <vector>
 
@@ -115,9 +114,8 @@ class GroupPoller {
       return;
     }
     if (was_online) stop_groups();
-    const std::string reason =
-        text("no valid answer from unit ", settings_.unit, ": ", why, " (",
-             health_.failures_in_a_row(), " failed reads in a row)");
+    const std::string reason = text("no valid answer from unit ", settings_.unit, ": ", why, " (",
+                                    health_.failures_in_a_row(), " failed reads in a row)");
     host_.set_offline(reason);
     host_.raise_alarm(settings_.offline_alarm_code, HEARTH_SEVERITY_MAJOR, reason);
     if (was_online) host_.warn(reason);

@@ -1,11 +1,10 @@
 #pragma once
 // Reading and writing register blocks through the host's link (plugin.h, modbus_submit), and the
 // health of a device that is polled: offline after repeated failures, probed with backoff.
-#include <hearth/drivers/register_image.hpp>
-#include <hearth/plugin.hpp>
-
 #include <chrono>
 #include <functional>
+#include <hearth/drivers/register_image.hpp>
+#include <hearth/plugin.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,9 +73,8 @@ class BlockReader {
   // Empty on success, kTooLong when the host refused the count, or the reason of another refusal.
   std::string submit(const std::shared_ptr<Job> &job, RegisterSpan block, int32_t priority,
                      uint32_t deadline_ms) {
-    auto request =
-        modbus_read(HEARTH_MODBUS_READ_HOLDING_REGISTERS, unit_, block.address, block.count,
-                    priority);
+    auto request = modbus_read(HEARTH_MODBUS_READ_HOLDING_REGISTERS, unit_, block.address,
+                               block.count, priority);
     if (deadline_ms > 0)
       request.deadline_mono_ns = host_.now_mono_ns() + int64_t{deadline_ms} * 1'000'000;
     try {
@@ -87,16 +85,16 @@ class BlockReader {
     } catch (const Error &refused) {
       ++reads_refused_;
       if (refused.status() == HEARTH_E_INVALID && block.count > 1) return kTooLong;
-      return text("read of ", block.count, " registers at ", block.address, " refused: ",
-                  refused.what());
+      return text("read of ", block.count, " registers at ", block.address,
+                  " refused: ", refused.what());
     }
   }
 
   void answered(const std::shared_ptr<Job> &job, RegisterSpan block, const ModbusResult &answer) {
     if (!answer.ok()) {
       if (job->failure.empty())
-        job->failure = text("read of ", block.count, " registers at ", block.address, ": ",
-                            answer.describe());
+        job->failure =
+            text("read of ", block.count, " registers at ", block.address, ": ", answer.describe());
     } else if (answer.count() != block.count) {
       if (job->failure.empty())
         job->failure = text("read of ", block.count, " registers at ", block.address,
@@ -145,8 +143,7 @@ class WriteChain {
         next(host, chain);
       });
     } catch (const Error &refused) {
-      chain->done(refused.status(),
-                  text("write at ", write.address, " refused: ", refused.what()));
+      chain->done(refused.status(), text("write at ", write.address, " refused: ", refused.what()));
     }
   }
 };

@@ -1,11 +1,10 @@
 #pragma once
 // Register blocks and what a poll cycle read: shared by the Modbus drivers in plugins/ (the SUN2000
 // and the DTSU666). Header-only, C++17, depends on the SDK only.
-#include <hearth/plugin.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <hearth/plugin.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,9 +32,8 @@ inline std::vector<RegisterSpan> plan_blocks(std::vector<RegisterSpan> spans,
   spans.erase(std::remove_if(spans.begin(), spans.end(),
                              [](const RegisterSpan &s) { return s.count == 0; }),
               spans.end());
-  std::sort(spans.begin(), spans.end(), [](const RegisterSpan &a, const RegisterSpan &b) {
-    return a.address < b.address;
-  });
+  std::sort(spans.begin(), spans.end(),
+            [](const RegisterSpan &a, const RegisterSpan &b) { return a.address < b.address; });
   std::vector<RegisterSpan> merged;
   for (const RegisterSpan &span : spans) {
     if (!merged.empty() && span.address <= merged.back().end()) {
@@ -105,8 +103,7 @@ class RegisterImage {
   };
   const Register &at(uint32_t address) const {
     auto found = registers_.find(address);
-    if (found == registers_.end())
-      throw Error(HEARTH_E_INTERNAL, text_of_missing(address));
+    if (found == registers_.end()) throw Error(HEARTH_E_INTERNAL, text_of_missing(address));
     return found->second;
   }
   static std::string text_of_missing(uint32_t address) {
