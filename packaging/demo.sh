@@ -44,6 +44,7 @@ while true; do
   if [ -x "$sim" ] && [ -f configs/sim/demo.yaml ]; then
     "$sim" ctl --socket /tmp/hearth-sim/control.sock status 2>/dev/null |
       /usr/bin/python3 packaging/demo_status.py || echo "(sim status unavailable)"
+    grep "status:" "$state/hearthd.log" | tail -1 | sed 's/^.*status:/  hearthd:/' || true
   else
     tail -1 "$state/hearthd.log"
   fi

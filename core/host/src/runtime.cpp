@@ -389,6 +389,7 @@ links::ModbusLink *Runtime::find_link(std::string_view name) {
 void Runtime::start_services() {
   if (services_started_) return;
   services_started_ = true;
+  schedule_status_log();
   schedule_core_tick();
   schedule_kv_flush();
   schedule_command_expiry();
@@ -423,8 +424,26 @@ void Runtime::shutdown() {
   std::lock_guard lock(links_mutex_);
   for (auto &[name, link] : links_) link->stop();
   core_tick_.cancel();
+  status_log_.cancel();
   kv_flush_.cancel();
   command_expiry_.cancel();
+}
+
+void Runtime::schedule_status_log() {
+  status_log_.expires_after(options_.status_interval);
+  status_log_.async_wait([this](const boost::system::error_code &error) {
+    if (error) return;
+    size_t fresh = 0;
+    for (bus::PointId id = 0; id < static_cast<bus::PointId>(points_.size()); ++id) {
+      const auto sample = points_.get(id);
+      fresh += sample.has_value && sample.quality == HEARTH_QUALITY_GOOD ? 1 : 0;
+    }
+    spdlog::info("status: {} of {} devices online, {} of {} points fresh, {} alarms (highest "
+                 "severity {})",
+                 health_.all().size() - health_.offline_count(), devices_.size(), fresh,
+                 points_.size(), alarms_.active_count(), alarms_.highest_severity());
+    schedule_status_log();
+  });
 }
 
 void Runtime::schedule_core_tick() {

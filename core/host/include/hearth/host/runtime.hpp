@@ -48,6 +48,7 @@ struct RuntimeOptions {
   std::chrono::milliseconds overrun_window{10'000};
   std::chrono::seconds kv_flush_interval{30};
   bool notify_service_manager = true;
+  std::chrono::seconds status_interval{10};  // the one-line status in the log
 };
 
 // Host-level alarm codes (source "hearthd" or the device's id).
@@ -149,6 +150,7 @@ class Runtime {
   void arm_fd(std::shared_ptr<Device> device, uint64_t generation, int32_t fd,
               boost::asio::posix::stream_descriptor *watch, uint32_t events, hearth_fd_fn fn,
               void *user);
+  void schedule_status_log();
   void schedule_core_tick();
   void schedule_kv_flush();
   void schedule_command_expiry();
@@ -163,6 +165,7 @@ class Runtime {
   boost::asio::steady_timer core_tick_{io_};
   boost::asio::steady_timer kv_flush_{io_};
   boost::asio::steady_timer command_expiry_{io_};
+  boost::asio::steady_timer status_log_{io_};
 
   bus::PointStore points_;
   bus::CommandBus commands_;
