@@ -70,6 +70,10 @@ std::string PluginLoader::check_descriptor(const hearth_plugin_desc &desc) const
            abi_version_text(host);
   }
   if (empty(desc.id)) return "descriptor has no id";
+  if (const auto *other = find_plugin(desc.id)) {
+    return std::string("duplicate plugin id '") + desc.id + "' (already loaded from " +
+           other->path.string() + ")";
+  }
   if (desc.driver_count == 0 || desc.drivers == nullptr) return "descriptor lists no drivers";
   if (desc.drivers->struct_size < offsetof(hearth_driver_desc, destroy) + sizeof(void *)) {
     return "driver descriptor too small (struct_size " +
@@ -88,10 +92,6 @@ std::string PluginLoader::check_descriptor(const hearth_plugin_desc &desc) const
       return std::string("driver '") + driver.name + "' is already provided by plugin '" +
              find_driver(driver.name)->plugin->id + "'";
     }
-  }
-  if (const auto *other = find_plugin(desc.id)) {
-    return std::string("duplicate plugin id '") + desc.id + "' (already loaded from " +
-           other->path.string() + ")";
   }
   return {};
 }
