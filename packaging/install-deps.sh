@@ -18,6 +18,8 @@ packages=(
   systemd dpkg-dev
   # ABI layout checks on i386
   gcc-multilib g++-multilib
+  # the arm layout asserts (clang --target needs no sysroot)
+  clang
 )
 if [ "${1:-}" = "--full" ]; then
   packages+=(crossbuild-essential-arm64 qemu-user-static)
