@@ -1,7 +1,6 @@
 // Loads the probe plugin into the SDK's fake host, as a vendor's unit test would.
-#include <hearth/testing/fake_host.hpp>
-
 #include <cstdio>
+#include <hearth/testing/fake_host.hpp>
 
 int main() {
   hearth::testing::FakeHost host;
