@@ -185,6 +185,16 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   replay_failsafe(state_dir);  // safe limits first, before any third-party code runs
 
   hearth::host::Runtime runtime(hearth::host::RuntimeOptions{.state_dir = state_dir});
+  // Signals are ours before any device starts: a SIGHUP that arrives during start-up reloads
+  // instead of ending the process.
+  boost::asio::signal_set stop_signals(runtime.io(), SIGINT, SIGTERM);
+  stop_signals.async_wait([&](const boost::system::error_code &error, int signal) {
+    if (error) return;
+    spdlog::info("signal {}: stopping", signal);
+    runtime.request_stop();
+  });
+  boost::asio::signal_set reload_signal(runtime.io(), SIGHUP);
+
   runtime.loader().load_directories(plugin_search_path(options, early));
   LoaderCatalog catalog(runtime.loader());
   hearth::hal::HalSettings hal_settings;
@@ -199,13 +209,6 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   board.start();
   runtime.apply(loaded.config);
 
-  boost::asio::signal_set stop_signals(runtime.io(), SIGINT, SIGTERM);
-  stop_signals.async_wait([&](const boost::system::error_code &error, int signal) {
-    if (error) return;
-    spdlog::info("signal {}: stopping", signal);
-    runtime.request_stop();
-  });
-  boost::asio::signal_set reload_signal(runtime.io(), SIGHUP);
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code &error, int) {
       if (error) return;
