@@ -133,7 +133,8 @@ class Sun2000 : public hearth::Device {
                           hearth::limit("max_w", static_cast<double>(max_active_power_w_value_))});
       inverter_registered_ = true;
     }
-    register_failsafe(max_active_power_w_value_);
+    // The inverter refuses a cap above Pmax: register again only when the clamp changes it.
+    if (failsafe_limit_w_ > max_active_power_w_value_) register_failsafe(max_active_power_w_value_);
     host().info("unit ", unit_, " is ", model, " serial ", serial, " firmware ", firmware);
     // An inverter that stopped answering may have restarted, which resets its controls: the last
     // limit is written again (architecture.md, fail-safe; the read-back check catches the rest).

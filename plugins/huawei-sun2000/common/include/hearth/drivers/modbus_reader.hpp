@@ -11,10 +11,11 @@
 
 namespace hearth::drivers {
 
-// Reads span sets into a RegisterImage. All blocks of one read are queued at once (the link orders
-// them by priority); the callback runs once, when the last answer is in, with the image or the
-// first failure. The block cap starts at the driver's parameter and halves whenever the host
-// refuses a block as too long for the link (the ABI does not tell a plugin its link's baud rate).
+// Reads span sets into a RegisterImage. The blocks of one read go out one after another (each
+// when the previous answered), so one callback never queues a burst and other devices' requests
+// interleave on a shared bus; the callback runs once, with the image or the first failure. The
+// block cap starts at the driver's parameter and halves whenever the host refuses a block as too
+// long for the link (the ABI does not tell a plugin its link's baud rate).
 class BlockReader {
  public:
   using Done = std::function<void(const RegisterImage &image, const std::string &failure)>;
@@ -23,94 +24,73 @@ class BlockReader {
       : host_(host), unit_(unit), max_block_(max_block_registers) {}
 
   uint32_t max_block_registers() const { return max_block_; }
-  uint64_t reads_refused() const { return reads_refused_; }
 
-  // deadline_ms: a block not started within this time is dropped by the link (0: none).
+  // deadline_ms: a block not started within this time of the read's start is dropped by the link
+  // (0: none).
   void read(const std::vector<RegisterSpan> &spans, int32_t priority, uint32_t deadline_ms,
             Done done) {
     auto job = std::make_shared<Job>();
+    job->priority = priority;
+    job->deadline_mono_ns =
+        deadline_ms > 0 ? host_.now_mono_ns() + int64_t{deadline_ms} * 1'000'000 : 0;
+    job->blocks = plan_blocks(spans, max_block_);
     job->done = std::move(done);
-    for (;;) {
-      const auto blocks = plan_blocks(spans, max_block_);
-      job->pending = blocks.size();
-      job->submitted = 0;
-      std::string refusal;
-      for (const RegisterSpan &block : blocks) {
-        refusal = submit(job, block, priority, deadline_ms);
-        if (!refusal.empty()) break;
-        ++job->submitted;
-      }
-      if (refusal.empty()) break;
-      const bool too_long = refusal == kTooLong;
-      if (too_long) shrink_blocks();
-      if (!too_long || job->submitted > 0) {
-        // Blocks already on their way still complete; the read fails once they have.
-        job->pending = job->submitted;
-        job->failure = too_long ? "a read block was too long for the link" : refusal;
-        if (job->pending == 0) finish(job);
-        return;
-      }
-    }
-    if (job->pending == 0) finish(job);
+    next(job);
   }
 
  private:
-  static constexpr const char *kTooLong = "too long";
-
-  void shrink_blocks() {
-    max_block_ = std::max<uint32_t>(1, max_block_ / 2);
-    host_.warn("unit ", unit_, ": the link refused a read block as too long; reading at most ",
-               max_block_, " registers per request from now on (set max_block_registers)");
-  }
   struct Job {
+    std::vector<RegisterSpan> blocks;
+    size_t index = 0;
+    int32_t priority = HEARTH_PRIO_POLL;
+    int64_t deadline_mono_ns = 0;
     RegisterImage image;
-    size_t pending = 0;
-    size_t submitted = 0;
-    std::string failure;
     Done done;
   };
 
-  // Empty on success, kTooLong when the host refused the count, or the reason of another refusal.
-  std::string submit(const std::shared_ptr<Job> &job, RegisterSpan block, int32_t priority,
-                     uint32_t deadline_ms) {
-    auto request = modbus_read(HEARTH_MODBUS_READ_HOLDING_REGISTERS, unit_, block.address,
-                               block.count, priority);
-    if (deadline_ms > 0)
-      request.deadline_mono_ns = host_.now_mono_ns() + int64_t{deadline_ms} * 1'000'000;
-    try {
-      host_.modbus_submit(request, [this, job, block](const ModbusResult &answer) {
-        answered(job, block, answer);
-      });
-      return {};
-    } catch (const Error &refused) {
-      ++reads_refused_;
-      if (refused.status() == HEARTH_E_INVALID && block.count > 1) return kTooLong;
-      return text("read of ", block.count, " registers at ", block.address,
-                  " refused: ", refused.what());
+  void next(const std::shared_ptr<Job> &job) {
+    while (job->index < job->blocks.size()) {
+      const RegisterSpan block = job->blocks[job->index];
+      auto request = modbus_read(HEARTH_MODBUS_READ_HOLDING_REGISTERS, unit_, block.address,
+                                 block.count, job->priority);
+      request.deadline_mono_ns = job->deadline_mono_ns;
+      try {
+        host_.modbus_submit(request, [this, job, block](const ModbusResult &answer) {
+          answered(job, block, answer);
+        });
+        return;
+      } catch (const Error &refused) {
+        if (refused.status() != HEARTH_E_INVALID || block.count == 1)
+          return job->done(job->image, text("read of ", block.count, " registers at ",
+                                            block.address, " refused: ", refused.what()));
+        // Too long for this link: replan what is still to read with a smaller cap.
+        max_block_ = std::max<uint32_t>(1, max_block_ / 2);
+        host_.warn("unit ", unit_, ": the link refused a read of ", block.count,
+                   " registers; reading at most ", max_block_,
+                   " per request from now on (set max_block_registers)");
+        std::vector<RegisterSpan> rest(job->blocks.begin() + static_cast<long>(job->index),
+                                       job->blocks.end());
+        job->blocks = plan_blocks(rest, max_block_);
+        job->index = 0;
+      }
     }
+    job->done(job->image, {});
   }
 
   void answered(const std::shared_ptr<Job> &job, RegisterSpan block, const ModbusResult &answer) {
-    if (!answer.ok()) {
-      if (job->failure.empty())
-        job->failure =
-            text("read of ", block.count, " registers at ", block.address, ": ", answer.describe());
-    } else if (answer.count() != block.count) {
-      if (job->failure.empty())
-        job->failure = text("read of ", block.count, " registers at ", block.address,
-                            ": malformed answer with ", answer.count(), " registers");
-    } else {
-      job->image.store(block.address, answer.copy(), answer.received_mono_ns());
-    }
-    if (--job->pending == 0) finish(job);
+    const std::string where = text("read of ", block.count, " registers at ", block.address);
+    if (!answer.ok()) return job->done(job->image, where + ": " + answer.describe());
+    if (answer.count() != block.count)
+      return job->done(job->image,
+                       text(where, ": malformed answer with ", answer.count(), " registers"));
+    job->image.store(block.address, answer.copy(), answer.received_mono_ns());
+    ++job->index;
+    next(job);
   }
-
-  static void finish(const std::shared_ptr<Job> &job) { job->done(job->image, job->failure); }
 
   Host &host_;
   const int32_t unit_;
   uint32_t max_block_;
-  uint64_t reads_refused_ = 0;
 };
 
 // Writes that must happen in order (a forcible charge: power, mode, duration, then the command;
