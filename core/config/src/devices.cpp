@@ -1,4 +1,5 @@
 // devices: one entry per device, checked against its driver's parameter table.
+#include <algorithm>
 #include "hal_grants.hpp"
 #include "param_builder.hpp"
 #include "sections.hpp"
@@ -46,30 +47,55 @@ class DeviceChecker {
 
     check_id(child(entry, "id"), device.config.id);
     if (values.contains("driver")) device.driver = find_driver(child(entry, "driver"));
+    const size_t errors_before_unit = errors_.size();
     check_link_and_unit(entry, device.config);
+    const bool unit_valid = errors_.size() == errors_before_unit;
     if (auto hal = nested.find("hal"); hal != nested.end()) {
       device.config.hal = hal_grants_.check(hal->second.value, device.config.id, errors_);
     }
     if (device.driver != nullptr) {
       Located params = child(entry, "params");
       if (params.node.IsNull()) params.mark = entry.mark;  // absent: required keys are missing here
-      check_table(params, driver_params(*device.driver), {}, device.config.params, errors_);
-      take_unit_as_param(params, device.config);
+      const auto table = driver_params(*device.driver);
+      if (unit_valid && !give_unit_to_param(params, table, device.config)) return device;
+      const size_t errors_before_params = errors_.size();
+      check_table(params, table, {}, device.config.params, errors_);
+      point_unit_errors_at_the_entry(entry, params, errors_before_params);
     }
     return device;
   }
 
  private:
   // A driver that declares a parameter named "unit" gets the entry's own `unit:` key there, so an
-  // integrator writes the Modbus unit id in one place, beside the link.
-  void take_unit_as_param(const Located &params, DeviceConfig &device) {
-    if (device.unit < 0 || !device.params.contains("unit")) return;
+  // integrator writes the Modbus unit id once, beside the link, where duplicates are checked.
+  // False when it is given twice (reported).
+  bool give_unit_to_param(Located &params, const std::vector<hearth_param_desc> &table,
+                          const DeviceConfig &device) {
+    const bool declared = std::any_of(table.begin(), table.end(), [](const auto &param) {
+      return param.name != nullptr && std::string_view(param.name) == "unit";
+    });
+    if (device.unit < 0 || !declared) return true;
     if (params.node.IsMap() && params.node["unit"]) {
-      add_error(errors_, params.mark, params.path + ".unit",
+      add_error(errors_, mark_of(params.node["unit"], params.file), params.path + ".unit",
                 "the unit id is given twice; keep the device's 'unit:' and drop this one");
-      return;
+      return false;
     }
-    device.params["unit"] = int64_t{device.unit};
+    YAML::Node with_unit =
+        params.node.IsMap() ? YAML::Clone(params.node) : YAML::Node(YAML::NodeType::Map);
+    with_unit["unit"] = device.unit;
+    params.node = with_unit;
+    return true;
+  }
+
+  // A driver's range check of an injected unit names the entry's `unit:`, which is what was written.
+  void point_unit_errors_at_the_entry(const Located &entry, const Located &params, size_t from) {
+    const Located unit = child(entry, "unit");
+    for (size_t i = from; i < errors_.size(); ++i) {
+      if (errors_[i].key == params.path + ".unit" && errors_[i].mark.line == 0) {
+        errors_[i].mark = unit.mark;
+        errors_[i].key = unit.path;
+      }
+    }
   }
 
   void check_id(const Located &where, const std::string &id) {

@@ -54,7 +54,9 @@ devices:
                           at(7, 48, "devices[c].unit: unit 0 is not an RTU slave address (1..247)"),
                           at(9, 48,
                              "devices[e].unit: unit 5 on link 'bus' is already used by 'd' (" +
-                                 path("main.yaml") + ":8:48)")));
+                                 path("main.yaml") + ":8:48)"),
+                          // The driver's own range applies to the entry's unit too.
+                          at(11, 48, "devices[g].unit: 0 is below the minimum of 1")));
 }
 
 TEST_F(ConfigTest, TheEntrysUnitFillsADriverParameterNamedUnit) {
@@ -62,19 +64,19 @@ TEST_F(ConfigTest, TheEntrysUnitFillsADriverParameterNamedUnit) {
   bus: { type: rtu, device: /dev/ttyS1 }
 devices:
   - { id: a, driver: dtsu666, link: bus, unit: 11 }
-  - { id: b, driver: dtsu666, link: bus }
+  - { id: b, driver: dtsu666, link: bus, params: { unit: 12 } }
 )") + kSite);
   const auto loaded = load("main.yaml");
   ASSERT_THAT(messages(loaded), IsEmpty());
   EXPECT_EQ(std::get<int64_t>(loaded.config.devices[0].params.at("unit")), 11);
-  EXPECT_EQ(std::get<int64_t>(loaded.config.devices[1].params.at("unit")), 1);  // the default
+  EXPECT_EQ(std::get<int64_t>(loaded.config.devices[1].params.at("unit")), 12);
 
   EXPECT_THAT(errors_of(R"(links:
   bus: { type: rtu, device: /dev/ttyS1 }
 devices:
   - { id: a, driver: dtsu666, link: bus, unit: 11, params: { unit: 12 } }
 )"),
-              ElementsAre(at(4, 60,
+              ElementsAre(at(4, 68,
                              "devices[a].params.unit: the unit id is given twice; keep the "
                              "device's 'unit:' and drop this one")));
 }
