@@ -5,9 +5,10 @@
 // Printed: bus utilisation per link and the age of the grid power point (p50/p99), as a table
 // and as JSON (argument 1, or $HEARTH_BENCH_OUT/bench_modbus_wiring.json).
 //
-// A pty moves bytes without baud-rate timing, so utilisation is computed from the frames the link
-// traced (unit + PDU + CRC, 10 bits per byte for 8N1, plus the 3.5-character gap) at the nominal
-// baud rate, and the measured age lacks the wire time the frames would take on a real line.
+// A pty moves bytes without baud-rate timing, so the sim holds each RTU answer back for the time
+// request and answer take on a line at the same rate (endpoints.rtu_wire_baud): the age includes
+// the wire time. Utilisation is computed from the frames the link traced (unit + PDU + CRC, 10
+// bits per byte for 8N1, plus the 3.5-character gap) at that baud rate.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -55,8 +56,10 @@ struct Outcome {
   size_t samples = 0;
 };
 
-std::string scenario(const Wiring &wiring) {
-  std::string yaml = "time: { start: 2024-06-25T10:30:00Z, speed: 1 }\ninverters:\n";
+// The sim's RTU buses take as long as a real line at `baud` (endpoints.rtu_wire_baud).
+std::string scenario(const Wiring &wiring, int baud) {
+  std::string yaml = "time: { start: 2024-06-25T10:30:00Z, speed: 1 }\n"
+                     "endpoints: { rtu_wire_baud: " + std::to_string(baud) + " }\ninverters:\n";
   for (int i = 1; i <= 3; ++i)
     yaml += "  - { name: inv" + std::to_string(i) + ", unit: " + std::to_string(i) +
             ", rated_w: 8000, pv_kwp: 8, rtu_bus: rs485-1 }\n";
@@ -117,7 +120,7 @@ double wire_seconds(const std::vector<hearth::links::TraceEntry> &trace, int64_t
 
 Outcome run(const Wiring &wiring, int baud) {
   TempDir dir;
-  std::ofstream(dir.path() + "/scenario.yaml") << scenario(wiring);
+  std::ofstream(dir.path() + "/scenario.yaml") << scenario(wiring, baud);
   ChildProcess sim({HEARTH_SIM_BIN, "--scenario", dir.path() + "/scenario.yaml", "--port-base", "0",
                     "--pty-dir", dir.path() + "/pty", "--repo-root", HEARTH_REPO_ROOT});
   const auto ready = sim.wait_for_line(std::regex("^hearth-sim ready "), 20s);

@@ -1,5 +1,6 @@
 #include "hearth/sim/endpoints.hpp"
 
+#include <cmath>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <modbus/modbus.h>
@@ -186,11 +187,12 @@ void TcpEndpoint::run() {
 // ---- RTU on a pty ----
 
 RtuBusEndpoint::RtuBusEndpoint(DeviceGateway &gateway, std::string name, std::string link_path,
-                               std::vector<Member> members)
+                               std::vector<Member> members, int32_t wire_baud)
     : gateway_(gateway),
       name_(std::move(name)),
       link_path_(std::move(link_path)),
-      members_(std::move(members)) {
+      members_(std::move(members)),
+      wire_baud_(wire_baud) {
   master_fd_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master_fd_ < 0 || ::grantpt(master_fd_) != 0 || ::unlockpt(master_fd_) != 0)
     throw sys_error("pty for " + name_);
@@ -231,6 +233,12 @@ void RtuBusEndpoint::answer(const Member &member, const uint8_t *frame, size_t l
   if (decision.malformed) make_malformed(decision.pdu);
   auto out = frame_rtu(frame[0], decision.pdu);
   if (decision.crc_broken) break_crc(out);
+  if (wire_baud_ > 0) {
+    // The request arrived at once over the pty; on a wire it and the answer would each take
+    // bytes × 10 bits (8N1) plus a 3.5-character gap.
+    const double bits = (length + out.size() + 7.0) * 10.0;
+    if (!pause_ms(static_cast<int32_t>(std::ceil(bits * 1000.0 / wire_baud_)))) return;
+  }
   // Replies nobody read (a client that gave up on a late answer and left) would otherwise wait
   // in the pty for the next client; a new request makes any older reply stale, so drop them.
   ::tcflush(slave_fd_, TCIFLUSH);

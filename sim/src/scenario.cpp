@@ -88,13 +88,18 @@ void parse_time(const std::string &src, const YAML::Node &node, TimeSettings &ti
 void parse_endpoints(const std::string &src, const YAML::Node &node, EndpointSettings &ep) {
   require_map(src, node, "endpoints");
   if (!node) return;
-  reject_unknown_keys(src, node, {"port_base", "pty_dir", "control_socket", "single_tcp_client"});
+  reject_unknown_keys(src, node,
+                      {"port_base", "pty_dir", "control_socket", "single_tcp_client",
+                       "rtu_wire_baud"});
   read(src, node, "port_base", ep.port_base);
   if (ep.port_base < 0 || ep.port_base > 65000)
     fail(src, node["port_base"], "'port_base' 0..65000");
   read(src, node, "pty_dir", ep.pty_dir);
   read(src, node, "control_socket", ep.control_socket);
   read(src, node, "single_tcp_client", ep.single_tcp_client);
+  read(src, node, "rtu_wire_baud", ep.rtu_wire_baud);
+  if (ep.rtu_wire_baud < 0 || ep.rtu_wire_baud > 1'000'000)
+    fail(src, node["rtu_wire_baud"], "'rtu_wire_baud' 0..1000000");
 }
 
 void parse_profiles(const std::string &src, const YAML::Node &node, ProfileSettings &profiles,

@@ -99,7 +99,8 @@ void Simulator::start() {
   }
   for (auto &[name, members] : buses)
     rtu_.push_back(
-        std::make_unique<RtuBusEndpoint>(*this, name, (pty_dir / name).string(), members));
+        std::make_unique<RtuBusEndpoint>(*this, name, (pty_dir / name).string(), members,
+                                         scenario_.endpoints.rtu_wire_baud));
   const std::string control_path =
       ep.control_socket.empty() ? (pty_dir / "control.sock").string() : ep.control_socket;
   control_ =

@@ -512,5 +512,16 @@ TEST(SimControl, BadCommandsAreRefusedAndCounted) {
   EXPECT_EQ(sim.status().at("load_w"), 1234.0);
 }
 
+// endpoints.rtu_wire_baud: an answer takes as long as request and answer would on a real line.
+TEST(SimProtocol, RtuWireBaudHoldsAnswersForTheirLineTime) {
+  SimProcess sim(std::string(kHouse) + "endpoints: {rtu_wire_baud: 1200}\n");
+  // 10 registers: request 8 bytes, answer 25 bytes, plus 7 characters of gaps = 400 bits,
+  // 333 ms at 1200 bit/s.
+  const auto reply = read_rtu(sim.rtu_path("inv1"), 1, 32064, 10, 2.0);
+  ASSERT_TRUE(reply.at("ok")) << reply;
+  EXPECT_EQ(reply.at("registers").size(), 10u);
+  EXPECT_GE(reply.at("elapsed_s").get<double>(), 0.330);
+}
+
 }  // namespace
 }  // namespace hearth::sim::testing

@@ -85,7 +85,7 @@ class RtuBusEndpoint final : public EndpointThread {
     uint8_t unit;
   };
   RtuBusEndpoint(DeviceGateway &gateway, std::string name, std::string link_path,
-                 std::vector<Member> members);
+                 std::vector<Member> members, int32_t wire_baud = 0);
   ~RtuBusEndpoint() override;
   const std::string &name() const { return name_; }
   const std::string &link_path() const { return link_path_; }
@@ -98,6 +98,7 @@ class RtuBusEndpoint final : public EndpointThread {
   DeviceGateway &gateway_;
   std::string name_, link_path_;
   std::vector<Member> members_;
+  int32_t wire_baud_ = 0;  // emulate the line's transfer time at this rate; 0: none
   int master_fd_ = -1, slave_fd_ = -1;
   Bytes pending_;
   std::atomic<uint64_t> bad_crc_{0};

@@ -28,6 +28,10 @@ struct EndpointSettings {
   std::string pty_dir = "/tmp/hearth-sim";
   std::string control_socket;     // empty: <pty_dir>/control.sock
   bool single_tcp_client = true;  // Huawei devices serve one TCP client (protocols.md §1)
+  // RTU buses hold each answer back for the time request and answer take on a real line at
+  // this rate (8N1: 10 bits per byte, plus the 3.5-character gap), so timing and bus load match
+  // an RS485 bus; 0 answers at once (a pty moves bytes instantly).
+  int32_t rtu_wire_baud = 0;
 };
 
 struct ProfileSettings {
