@@ -78,21 +78,30 @@ std::map<std::string, FailsafeEntry> FailsafeStore::entries() const {
   return entries_;
 }
 
-void FailsafeStore::replace(const std::string &device, const links::LinkSettings &link,
-                            std::vector<hearth_modbus_request> writes) {
+void FailsafeStore::update(const std::string &device, const links::LinkSettings &link,
+                           std::vector<hearth_modbus_request> writes) {
   std::lock_guard lock(mutex_);
   entries_[device] = FailsafeEntry{device, link, std::move(writes)};
+}
+
+void FailsafeStore::replace(const std::string &device, const links::LinkSettings &link,
+                            std::vector<hearth_modbus_request> writes) {
+  update(device, link, std::move(writes));
   persist();
 }
 
 void FailsafeStore::remove(const std::string &device) {
-  std::lock_guard lock(mutex_);
-  if (entries_.erase(device) > 0) persist();
+  {
+    std::lock_guard lock(mutex_);
+    if (entries_.erase(device) == 0) return;
+  }
+  persist();
 }
 
 void FailsafeStore::persist() const {
+  std::lock_guard file_lock(file_mutex_);
   json devices = json::array();
-  for (const auto &[name, entry] : entries_) {
+  for (const auto &[name, entry] : entries()) {
     json writes = json::array();
     for (const auto &request : entry.writes) writes.push_back(request_to_json(request));
     devices.push_back({{"device", name}, {"link", to_json(entry.link)}, {"writes", writes}});

@@ -45,7 +45,10 @@ Runtime::Runtime(RuntimeOptions options, const Clock &clock)
   settings_ = std::make_unique<store::SettingsStore>(*database_);
 }
 
-Runtime::~Runtime() { shutdown(); }
+Runtime::~Runtime() {
+  shutdown();
+  workers_.join();  // lets a pending fail-safe persist finish
+}
 
 const hearth_host_api &Runtime::host_api() const { return host_api_table(); }
 
@@ -339,13 +342,17 @@ uint64_t Runtime::submit_modbus(Device &device, const hearth_modbus_request &req
 }
 
 int32_t Runtime::register_failsafe(Device &device, std::vector<hearth_modbus_request> writes) {
-  try {
-    failsafe_.replace(device.id, device.link->settings(), std::move(writes));
-    return HEARTH_OK;
-  } catch (const std::exception &error) {
-    device.last_error = error.what();
-    return HEARTH_E_IO;
-  }
+  // In memory at once (the watchdog uses it from now on); the fsync'd file is written on a
+  // worker, so the plugin's call is not charged for the disk.
+  failsafe_.update(device.id, device.link->settings(), std::move(writes));
+  boost::asio::post(workers_, [this, id = device.id] {
+    try {
+      failsafe_.persist();
+    } catch (const std::exception &error) {
+      spdlog::critical("fail-safe writes of {} not persisted: {}", id, error.what());
+    }
+  });
+  return HEARTH_OK;
 }
 
 int32_t Runtime::hal_do_set(Device &device, const std::string &channel, int32_t level) {

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -36,6 +37,12 @@ std::string write_file(const TempDir &dir, const std::string &name, const std::s
   const std::string path = dir.path() + "/" + name;
   std::ofstream(path) << text;
   return path;
+}
+
+bool file_contains(const std::string &path, const std::string &needle) {
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  return text.find(needle) != std::string::npos;
 }
 
 TEST(HearthdCli, ListPluginsShowsLoadedDriversAndEveryRefusalWithItsReason) {
@@ -135,6 +142,12 @@ TEST(HearthdCli, FailsafeReplaysTheRegisteredWritesAfterSigkill) {
     ChildProcess daemon({HEARTHD, "--config", file, "--state-dir", state}, {kPluginPath});
     ASSERT_TRUE(daemon.wait_for_line(std::regex("device inverter started"), 10s))
         << daemon.output();
+    // The registration reaches the disk on a worker thread; kill only once it is there.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!file_contains(state + "/failsafe.json", "\"inverter\"")) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "fail-safe set never persisted";
+      std::this_thread::sleep_for(10ms);
+    }
     daemon.signal(SIGKILL);
     EXPECT_EQ(daemon.wait_exit(10s), 128 + SIGKILL);
   }

@@ -30,6 +30,12 @@ class FailsafeStore {
   // Replaces the device's writes and persists the whole set. Throws on I/O errors.
   void replace(const std::string &device, const links::LinkSettings &link,
                std::vector<hearth_modbus_request> writes);
+  // Replaces the device's writes in memory only (the watchdog sees them at once); persist()
+  // writes the file, e.g. on a worker thread.
+  void update(const std::string &device, const links::LinkSettings &link,
+              std::vector<hearth_modbus_request> writes);
+  // Writes the current set (any thread; persists are serialised). Throws on I/O errors.
+  void persist() const;
   void remove(const std::string &device);
   // A copy: the watchdog thread reads it while the core thread may replace entries.
   std::map<std::string, FailsafeEntry> entries() const;
@@ -39,10 +45,9 @@ class FailsafeStore {
   static std::map<std::string, FailsafeEntry> read(const std::filesystem::path &file);
 
  private:
-  void persist() const;
-
   std::filesystem::path file_;
   mutable std::mutex mutex_;
+  mutable std::mutex file_mutex_;  // one writer of the file at a time
   std::map<std::string, FailsafeEntry> entries_;
 };
 
