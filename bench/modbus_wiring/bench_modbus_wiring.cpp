@@ -200,7 +200,8 @@ int main(int argc, char **argv) {
   std::ofstream(out_path) << results.dump(2) << "\n";
   std::printf(
       "(rs485-2 -1: no such link. Utilisation from traced frames at the nominal baud; "
-      "ages measured over ptys, without wire time.)\nJSON: %s\n",
+      "ages over ptys whose answers the sim holds back for their line time at that baud.)\n"
+      "JSON: %s\n",
       out_path.c_str());
   return 0;
 }
