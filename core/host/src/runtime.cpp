@@ -50,8 +50,6 @@ Runtime::~Runtime() {
   workers_.join();  // lets a pending fail-safe persist finish
 }
 
-const hearth_host_api &Runtime::host_api() const { return host_api_table(); }
-
 // --- configuration ------------------------------------------------------------------------------
 
 void Runtime::apply(const config::Config &config) {
@@ -194,10 +192,7 @@ void Runtime::stop_device(Device &device) {
   commands_.cancel_device(device.id);
   commands_.unregister_handler(device.id);
   if (device.instance != nullptr) {
-    Device *outer = current_device_;
-    current_device_ = &device;
     device.driver.destroy(device.instance);
-    current_device_ = outer;
     device.instance = nullptr;
   }
   health_.set(device.id, false, "stopped", clock_.wall_ms());

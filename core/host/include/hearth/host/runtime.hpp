@@ -74,7 +74,6 @@ class Runtime {
   Runtime(const Runtime &) = delete;
   Runtime &operator=(const Runtime &) = delete;
 
-  const hearth_host_api &host_api() const;
   PluginLoader &loader() { return loader_; }
   void set_hal(HalChannels *hal) { hal_ = hal; }
 
@@ -113,9 +112,9 @@ class Runtime {
   // Disables a misbehaving device: stops it, marks it offline with the reason, raises an alarm.
   void disable_device(Device &device, const std::string &reason);
 
-  // Runs fn() as a call into the device's plugin: sets the calling device for set_error, measures
-  // the time against the callback budget, and drops the call if the device is no longer running
-  // under `generation`. Returns false when dropped.
+  // Runs fn() as a call into the device's plugin: measures the time against the callback budget,
+  // and drops the call if the device is no longer running under `generation`. Returns false when
+  // dropped.
   template <typename Fn>
   bool call_plugin(Device &device, uint64_t generation, const char *what, Fn &&fn);
   // Posts fn to the core thread, to run only while `device` is still at `generation`.
@@ -189,7 +188,6 @@ class Runtime {
 
   std::vector<std::shared_ptr<Device>> devices_;  // in start order
   std::vector<std::shared_ptr<Device>> retired_;  // stopped by a reload; handles stay valid
-  Device *current_device_ = nullptr;
   bool services_started_ = false;
   int32_t next_timer_id_ = 1;
   std::atomic<uint64_t> stall_writes_done_{0};
@@ -198,12 +196,9 @@ class Runtime {
 template <typename Fn>
 bool Runtime::call_plugin(Device &device, uint64_t generation, const char *what, Fn &&fn) {
   if (!device.is_live(generation)) return false;
-  Device *outer = current_device_;
-  current_device_ = &device;
   const auto started = std::chrono::steady_clock::now();
   fn();
   const auto spent = std::chrono::steady_clock::now() - started;
-  current_device_ = outer;
   account_call_time(device, what, spent);
   return true;
 }
