@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   # libraries (see ../shared/reference/dependencies.md for the job of each)
   libboost-dev libmodbus-dev libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-  libsqlite3-dev libsystemd-dev libcli11-dev libgpiod-dev libssl-dev
+  libsqlite3-dev libsystemd-dev libcli11-dev libgpiod-dev libssl-dev libargon2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers for tests
