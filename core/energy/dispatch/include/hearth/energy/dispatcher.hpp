@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "hearth/energy/dispatch_settings.hpp"
+#include "hearth/energy/pv_estimate.hpp"
+#include "hearth/energy/reservations.hpp"
 #include "hearth/energy/site_snapshot.hpp"
+#include "hearth/energy/surplus_loads.hpp"
 #include "hearth/energy/time_zone.hpp"
 
 namespace hearth::energy {
@@ -19,20 +22,37 @@ class Dispatcher {
 
   DispatchPlan step(const SiteSnapshot &snapshot);
 
-  // Takes effect at the next step. Loads keep their on/off state and timers; reservations keep
-  // the energy delivered when their load and deadline are unchanged.
+  // Takes effect at the next step. Loads keep their state and timers; reservations keep the
+  // energy delivered when their load and deadline are unchanged.
   void update_settings(DispatchSettings settings);
   const DispatchSettings &settings() const { return settings_; }
 
+  // For status pages: each reservation's next deadline, energy still needed, latest grid start.
+  std::vector<ReservationStatus> reservation_status() const { return reservations_.status(); }
+  // The last step's curtailed-PV estimate.
+  const PvEstimate &pv_estimate() const { return pv_estimate_; }
+
  private:
-  struct Flows;
+  struct Intent;
+  struct Step;
+  struct Consumer;
+
   void load_time_zone();
-  Flows flows_of(const SiteSnapshot &snapshot) const;
-  void plan_batteries(const SiteSnapshot &snapshot, const Flows &flows, DispatchPlan &plan);
+  Intent battery_intent(const SiteSnapshot &snapshot, DispatchPlan &plan) const;
+  bool is_controlled(const std::string &load_id) const;
+  std::vector<Consumer> consumer_order(const SiteSnapshot &snapshot) const;
+  SurplusLoadController &controller(const std::string &load_id);
+  void run_reserved_loads(Step &step);
+  void plan_battery_group(Step &step, const std::vector<size_t> &members);
+  void follow_surplus(Step &step, const LoadState &load);
+  void plan_without_meter(Step &step);
 
   DispatchSettings settings_;
   TimeZone time_zone_;
   std::string time_zone_error_;
+  std::map<std::string, SurplusLoadController> loads_;
+  ReservationTracker reservations_;
+  PvEstimate pv_estimate_;
 };
 
 }  // namespace hearth::energy
