@@ -20,9 +20,15 @@ packages=(
   gcc-multilib g++-multilib
   # the arm layout asserts (clang --target needs no sysroot)
   clang
+  # the ABI 1.0 layout snapshot (abidw/abidiff, tests/abi)
+  abigail-tools
 )
+# make test-full: debootstrap for the clean-root install test. The arm64 cross compiler and
+# qemu-user-static are not installed here: crossbuild-essential-arm64 conflicts with
+# gcc-multilib (apt would remove it and the i386 ABI checks); packaging/arm64-sysroot.sh unpacks
+# both into the sysroot instead.
 if [ "${1:-}" = "--full" ]; then
-  packages+=(crossbuild-essential-arm64 qemu-user-static)
+  packages+=(debootstrap)
 fi
 
 missing=()
