@@ -22,6 +22,15 @@ std::optional<DayMask> day_group(std::string_view name) {
   return std::nullopt;
 }
 
+// A child of the given kind; a missing key is not an error (yaml-cpp's const operator[] gives an
+// invalid node, on which IsMap() would throw).
+bool has_map(const YAML::Node &map, const char *key) {
+  return map[key].IsDefined() && map[key].IsMap();
+}
+bool has_list(const YAML::Node &map, const char *key) {
+  return map[key].IsDefined() && map[key].IsSequence();
+}
+
 // Reads `key` of `map` as T, or leaves `out` alone when absent; names the key when unreadable.
 template <typename T>
 void read(const YAML::Node &map, const char *key, T &out) {
@@ -108,11 +117,11 @@ Reservation reservation_from(const YAML::Node &node) {
 
 PvEstimateSettings pv_estimate_from(const YAML::Node &node) {
   PvEstimateSettings estimate;
-  if (!node.IsMap()) return estimate;
+  if (!node.IsDefined() || !node.IsMap()) return estimate;
   read(node, "enabled", estimate.enabled);
   read(node, "at_cap_tolerance_w", estimate.at_cap_tolerance_w);
   read(node, "probe_w", estimate.probe_w);
-  if (node["peak_wp"].IsMap()) {
+  if (has_map(node, "peak_wp")) {
     for (const auto &entry : node["peak_wp"]) {
       estimate.peak_wp[entry.first.as<std::string>()] = entry.second.as<double>();
     }
@@ -135,12 +144,12 @@ void read_dispatch(const YAML::Node &dispatch, DispatchSettings &settings) {
       },
       settings.battery_sharing);
   read(dispatch, "grid_voltage_v", settings.grid_voltage_v);
-  if (dispatch["loads"].IsMap()) {
+  if (has_map(dispatch, "loads")) {
     for (const auto &entry : dispatch["loads"]) {
       settings.loads.push_back(load_from(entry.first.as<std::string>(), entry.second));
     }
   }
-  if (dispatch["reservations"].IsSequence()) {
+  if (has_list(dispatch, "reservations")) {
     for (const auto &node : dispatch["reservations"]) {
       settings.reservations.push_back(reservation_from(node));
     }
@@ -191,14 +200,14 @@ std::optional<DispatchMode> parse_mode(std::string_view mode) {
 DispatchSettings dispatch_settings_from(const YAML::Node &energy, std::string time_zone) {
   DispatchSettings settings;
   settings.time_zone = std::move(time_zone);
-  if (!energy.IsMap()) return settings;
+  if (!energy.IsDefined() || !energy.IsMap()) return settings;
   settings.mode = parsed(
       energy, "mode", [](const std::string &text) { return parse_mode(text); }, settings.mode);
   read(energy, "surplus_priority", settings.surplus_priority);
-  if (energy["tou"].IsSequence()) {
+  if (has_list(energy, "tou")) {
     for (const auto &node : energy["tou"]) settings.tou.push_back(tou_window_from(node));
   }
-  if (energy["dispatch"].IsMap()) read_dispatch(energy["dispatch"], settings);
+  if (has_map(energy, "dispatch")) read_dispatch(energy["dispatch"], settings);
   return settings;
 }
 

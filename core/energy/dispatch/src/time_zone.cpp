@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -181,8 +182,11 @@ TimeZone TimeZone::load(const std::string &name, const std::string &zoneinfo_dir
   if (name.empty() || name.find("..") != std::string::npos || name.front() == '/') {
     throw fail("not a zone name");
   }
-  std::ifstream file(zoneinfo_dir + "/" + name, std::ios::binary);
-  if (!file) throw fail("no such file in " + zoneinfo_dir);
+  const std::filesystem::path path = std::filesystem::path(zoneinfo_dir) / name;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) throw fail("no such file in " + zoneinfo_dir);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw fail("cannot read " + path.string());
   Bytes bytes(std::string(std::istreambuf_iterator<char>(file), {}));
   char version = 0;
   auto counts = read_header(bytes, version);
