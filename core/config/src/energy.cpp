@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "energy_dispatch.hpp"
 #include "param_builder.hpp"
 #include "ripple_control.hpp"
 #include "sections.hpp"
@@ -21,7 +22,7 @@ constexpr hearth_param_desc kEnergyTable[] = {
     Param(HEARTH_PARAM_DOUBLE, "feed_in_limit_pct").range(0, 100).unit("%"),
 };
 constexpr std::string_view kEnergyNested[] = {"import_limit", "surplus_priority", "fail_safe",
-                                              "ripple_control", "tou"};
+                                              "ripple_control", "tou", "dispatch"};
 
 constexpr hearth_param_desc kImportLimitTable[] = {
     Param(HEARTH_PARAM_DOUBLE, "w").required().at_least(0).unit("W"),
@@ -73,6 +74,7 @@ class EnergyChecker {
       check_surplus_priority(it->second.value);
     }
     check_fail_safe(energy);
+    check_energy_dispatch(energy, config_, errors_);  // tou, dispatch: the dispatch layer's keys
     if (auto it = nested.find("ripple_control"); it != nested.end()) {
       check_ripple_control(it->second.value, config_.site.pv_installed_wp, errors_);
     }
