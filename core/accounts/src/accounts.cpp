@@ -59,6 +59,11 @@ Accounts::Accounts(store::Database &db, const Clock &clock, InitialPasswords ini
                    AccountsSettings settings)
     : db_(db), clock_(clock), initial_(std::move(initial)), settings_(std::move(settings)) {
   migrate_component(db_, "accounts", detail::accounts_schema());
+  // Hashed once here, so that a reset - on the core thread, from the RST button - is a plain
+  // UPDATE and never waits for argon2.
+  for (const Role role : kRoles) {
+    initial_hashes_[static_cast<size_t>(role)] = hash_password(initial_password(role), settings_.hash);
+  }
   for (const Role role : kRoles) {
     auto exists = db_.prepare("SELECT 1 FROM accounts WHERE name = ?");
     if (exists.bind(1, to_string(role)).step()) continue;
@@ -66,7 +71,7 @@ Accounts::Accounts(store::Database &db, const Clock &clock, InitialPasswords ini
            "INSERT INTO accounts (name, password_hash, password_is_initial, "
            "password_changed_wall_ms) VALUES (?, ?, 1, ?)")
         .bind(1, to_string(role))
-        .bind(2, hash_password(initial_password(role), settings_.hash))
+        .bind(2, initial_hashes_[static_cast<size_t>(role)])
         .bind(3, clock_.wall_ms())
         .run();
   }
@@ -326,15 +331,9 @@ void Accounts::store_password(Role role, const std::string &hash, bool is_initia
 // --- resets ------------------------------------------------------------------------------------
 
 void Accounts::reset_to_initial(std::string_view event, std::string_view by) {
-  // Hash before taking mutex_: checks of live sessions need not wait for argon2.
-  std::vector<std::pair<Role, std::string>> hashes;
-  for (const Role role : kRoles) {
-    hashes.emplace_back(role, hash_password(initial_password(role), settings_.hash));
-  }
-  std::lock_guard lock(mutex_);
   store::Transaction transaction(db_);
-  for (const auto &[role, hash] : hashes) {
-    store_password(role, hash, true);
+  for (const Role role : kRoles) {
+    store_password(role, initial_hashes_[static_cast<size_t>(role)], true);
     record_audit(to_string(role), event, "", by);
   }
   transaction.commit();
@@ -342,16 +341,14 @@ void Accounts::reset_to_initial(std::string_view event, std::string_view by) {
 }
 
 void Accounts::reset_passwords(std::string_view by) {
-  std::lock_guard gate(hash_gate_);
-  reset_to_initial("password-reset", by);
   std::lock_guard lock(mutex_);
+  reset_to_initial("password-reset", by);
   password_free_until_mono_ns_ = clock_.mono_ns() + ms_of(settings_.password_free_window) * kNsPerMs;
 }
 
 void Accounts::restore_factory_accounts(std::string_view by) {
-  std::lock_guard gate(hash_gate_);
-  reset_to_initial("factory-reset", by);
   std::lock_guard lock(mutex_);
+  reset_to_initial("factory-reset", by);
   password_free_until_mono_ns_ = 0;
 }
 

@@ -27,6 +27,7 @@
 // on hearth.db). login() and change_password() take ~20-200 ms of argon2 work (one at a time,
 // which also caps the memory a burst of logins takes): call them from a worker, not from the
 // core thread.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <hearth/accounts/initial_passwords.hpp>
@@ -134,7 +135,8 @@ class Accounts {
   bool logout(std::string_view token);
 
   // Both accounts back to the initial passwords, failure counts and locks cleared, every
-  // session ended; opens the password-free window. `by` names the trigger for the audit
+  // session ended; opens the password-free window. No argon2 work (the initial passwords were
+  // hashed at construction): fine on the core thread. `by` names the trigger for the audit
   // ("rst-button", "installer").
   void reset_passwords(std::string_view by);
   // The accounts' part of a factory reset: the same without the password-free window.
@@ -181,6 +183,7 @@ class Accounts {
   const Clock &clock_;
   InitialPasswords initial_;
   AccountsSettings settings_;
+  std::array<std::string, 2> initial_hashes_;  // by Role
   std::mutex hash_gate_;  // one argon2 computation at a time (memory); taken before mutex_
   mutable std::mutex mutex_;  // db_, sessions_, password_free_until_mono_ns_
   SessionMap sessions_;
