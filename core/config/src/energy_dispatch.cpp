@@ -85,24 +85,15 @@ class EnergyDispatchChecker {
   }
 
   void check(const Located &energy) {
+    // TOU mode without windows is allowed: it runs self-consumption until windows are set.
     const Located tou = child(energy, "tou");
-    size_t windows = 0;
-    if (tou.node.IsDefined() && !tou.node.IsNull() && expect_list(tou, errors_)) {
-      windows = check_tou(tou);
-    }
-    const Located mode = child(energy, "mode");
-    if (mode.node.IsScalar() && mode.node.Scalar() == "tou" && windows == 0) {
-      add_error(errors_, mode.mark, mode.path,
-                "TOU mode needs at least one window in energy.tou, e.g. "
-                "{ window: \"02:00-06:00\", action: charge, grid_charge: true }");
-    }
+    if (tou.node.IsDefined() && !tou.node.IsNull() && expect_list(tou, errors_)) check_tou(tou);
     const Located settings = child(energy, "dispatch");
     if (settings.node.IsDefined() && !settings.node.IsNull()) check_dispatch(settings);
   }
 
  private:
-  // Returns the number of windows read.
-  size_t check_tou(const Located &tou) {
+  void check_tou(const Located &tou) {
     std::vector<WeekMinutes> covered;
     for (const auto &item : items_of(tou)) {
       Values values;
@@ -128,7 +119,6 @@ class EnergyDispatchChecker {
       }
       covered.push_back(minutes);
     }
-    return tou.node.size();
   }
 
   std::optional<dispatch::ClockWindow> clock_window(const Located &item) {
@@ -158,7 +148,7 @@ class EnergyDispatchChecker {
                    const char *belongs_to) {
     for (const char *key : keys) {
       const Located where = child(item, key);
-      if (where.node.IsDefined()) {
+      if (where.node.IsDefined() && !where.node.IsNull()) {
         add_error(errors_, where.mark, where.path, std::string("belongs to ") + belongs_to);
       }
     }
