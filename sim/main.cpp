@@ -1,5 +1,5 @@
 // hearth-sim: a simulated house behind real Modbus endpoints (sim/README.md).
-//   hearth-sim [--scenario FILE] [--port-base N] [--pty-dir DIR] [--speed X] ...
+//   hearth-sim [--scenario FILE] [--port-base N] [--pty-dir DIR] [--speed X] [--response-time-s T] ...
 //   hearth-sim ctl [--socket PATH] COMMAND [key=value ...]
 #include <poll.h>
 #include <signal.h>
@@ -29,7 +29,7 @@ struct RunOptions {
   std::string repo_root = HEARTH_SOURCE_DIR;
   std::optional<int> port_base;
   std::optional<std::string> pty_dir, control_socket, start;
-  std::optional<double> speed;
+  std::optional<double> speed, response_time_s;
   bool exit_on_stdin_eof = false;
 };
 
@@ -39,6 +39,8 @@ void apply_overrides(const RunOptions &options, Scenario &scenario) {
   if (options.control_socket) scenario.endpoints.control_socket = *options.control_socket;
   if (options.speed) scenario.time.speed = *options.speed;
   if (options.start) scenario.time.start_utc_s = hearth::sim::parse_utc_iso8601(*options.start);
+  if (options.response_time_s)
+    for (auto &inverter : scenario.inverters) inverter.response_time_s = *options.response_time_s;
 }
 
 // Blocks until SIGINT/SIGTERM (or, when asked, until stdin closes: the parent test went away).
@@ -128,6 +130,9 @@ int main(int argc, char **argv) {
   app.add_option("--control", options.control_socket, "control socket path");
   app.add_option("--speed", options.speed, "1 real time, N accelerated, 0 paused");
   app.add_option("--start", options.start, "simulated start, YYYY-MM-DDTHH:MM:SSZ");
+  app.add_option("--response-time-s", options.response_time_s,
+                 "every inverter's first-order time constant (overrides the scenario)")
+      ->check(CLI::Range(0.01, 600.0));
   app.add_flag("--exit-on-stdin-eof", options.exit_on_stdin_eof, "stop when stdin closes");
 
   auto *ctl = app.add_subcommand("ctl", "send one control command to a running hearth-sim");

@@ -1,6 +1,5 @@
 #include "hearth/sim/endpoints.hpp"
 
-#include <cmath>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <modbus/modbus.h>
@@ -13,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -160,6 +160,7 @@ bool TcpEndpoint::serve_client(int fd) {
   if (!gateway_.link_up(device_)) return false;
   if (decision.malformed) make_malformed(decision.pdu);
   write_all(fd, frame_tcp(transaction_id, unit, decision.pdu), true);
+  if (decision.event_seq != 0) gateway_.reply_sent(decision.event_seq);
   return true;
 }
 
@@ -243,6 +244,7 @@ void RtuBusEndpoint::answer(const Member &member, const uint8_t *frame, size_t l
   // in the pty for the next client; a new request makes any older reply stale, so drop them.
   ::tcflush(slave_fd_, TCIFLUSH);
   write_all(master_fd_, out, false);
+  if (decision.event_seq != 0) gateway_.reply_sent(decision.event_seq);
 }
 
 void RtuBusEndpoint::handle_frames() {

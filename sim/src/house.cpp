@@ -20,6 +20,10 @@ int64_t local_day(int64_t utc_ms, int32_t utc_offset_min) {
   return local_ms >= 0 ? local_ms / 86'400'000 : (local_ms - 86'399'999) / 86'400'000;
 }
 
+Ramp ramp_from(double from, double to, int64_t now_ms, double ramp_s) {
+  return {from, to, now_ms, now_ms + static_cast<int64_t>(std::max(0.0, ramp_s) * 1000.0)};
+}
+
 }  // namespace
 
 PowerProfile make_pv_profile(const Scenario &scenario) {
@@ -37,6 +41,14 @@ PowerProfile make_load_profile(const Scenario &scenario) {
   // The H25 column is kWh per interval for 1000 kWh/a.
   return PowerProfile::from_csv(scenario.profiles.load_csv, "load_kwh_per_15min_for_1000_kwh_a",
                                 scenario.profiles.load_annual_kwh);
+}
+
+double Ramp::at(int64_t now_ms) const {
+  if (now_ms >= end_ms) return to;
+  if (now_ms <= start_ms) return from;
+  const double progress =
+      static_cast<double>(now_ms - start_ms) / static_cast<double>(end_ms - start_ms);
+  return from + (to - from) * progress;
 }
 
 double Inverter::derating_cap_w(int64_t now_ms) const {
@@ -80,6 +92,27 @@ Inverter *House::find_inverter(const std::string &name) {
   for (auto &inverter : inverters_)
     if (inverter.settings.name == name) return &inverter;
   return nullptr;
+}
+
+void House::set_load_override_w(std::optional<double> load_w, double ramp_s) {
+  if (!load_w) {
+    load_override_w_.reset();
+    return;
+  }
+  load_override_w_ = ramp_from(load_w_, *load_w, now_ms_, ramp_s);
+}
+
+std::optional<double> House::load_override_w() const {
+  if (!load_override_w_) return std::nullopt;
+  return load_override_w_->to;
+}
+
+void House::set_pv_override_w(Inverter &inverter, std::optional<double> pv_w, double ramp_s) {
+  if (!pv_w) {
+    inverter.state.pv_override_w.reset();
+    return;
+  }
+  inverter.state.pv_override_w = ramp_from(inverter.state.pv_available_w, *pv_w, now_ms_, ramp_s);
 }
 
 void House::reset_controls(Inverter &inverter) {
@@ -244,11 +277,14 @@ void House::step() {
 }
 
 void House::update_powers(bool instant) {
-  load_w_ = load_override_w_.value_or(load_.power_w(now_ms_));
+  load_w_ = load_override_w_ ? load_override_w_->at(now_ms_) : load_.power_w(now_ms_);
   cap_w_.clear();
   for (auto &inv : inverters_) {
-    inv.state.pv_available_w = std::max(0.0, pv_per_kwp_.power_w(now_ms_) * inv.settings.pv_kwp *
-                                                 irradiance_factor_ * inv.state.irradiance_factor);
+    const auto &pv_override = inv.state.pv_override_w;
+    inv.state.pv_available_w =
+        std::max(0.0, pv_override ? pv_override->at(now_ms_)
+                                  : pv_per_kwp_.power_w(now_ms_) * inv.settings.pv_kwp *
+                                        irradiance_factor_ * inv.state.irradiance_factor);
     const double timeout_s = inv.settings.comm_loss.timeout_s;
     inv.state.comm_loss_active =
         timeout_s > 0 && !inv.rebooting(now_ms_) &&

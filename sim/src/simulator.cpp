@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
+#include <stdexcept>
 
 #include "hearth/sim/control_server.hpp"
 
@@ -11,6 +13,14 @@ namespace {
 using nlohmann::json;
 constexpr int kMaxStepsPerLock = 2000;  // let endpoints in during long accelerated catch-ups
 constexpr double kDefaultRebootS = 5.0;
+// About 30 minutes of 100 ms steps with the Modbus traffic of a small site.
+constexpr size_t kEventCapacity = 200'000;
+constexpr size_t kDefaultEventsPerReply = 5000;
+constexpr double kMaxRampS = 86'400;
+// The DTSU666's total active power Pt (CHINT block) and its twin in the Huawei block
+// (protocols.md §4); a SUN2000 republishes the meter's power at 37113 (§1).
+constexpr uint16_t kMeterPowerRegisters[] = {0x2012, 2126};
+constexpr uint16_t kInverterMeterPowerRegister = 37113;
 
 std::string meter_name() {
   return "meter";
@@ -48,12 +58,33 @@ json error(const std::string &message) {
   return {{"ok", false}, {"error", message}};
 }
 
+uint16_t be16(const uint8_t *p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+
+bool covers(uint16_t address, uint16_t count, uint16_t reg) {
+  return address <= reg && reg < address + count;
+}
+
+// Commands that only look: not logged as control events.
+bool read_only_command(const std::string &cmd) {
+  return cmd == "status" || cmd == "events";
+}
+
+// A ramp length from a request: absent means a step.
+double ramp_seconds(const json &request) {
+  const double ramp_s = request.value("ramp_s", 0.0);
+  if (ramp_s < 0 || ramp_s > kMaxRampS) throw std::invalid_argument("'ramp_s' must be 0..86400");
+  return ramp_s;
+}
+
 }  // namespace
 
 Simulator::Simulator(Scenario scenario)
     : scenario_(std::move(scenario)),
       house_(scenario_, make_pv_profile(scenario_), make_load_profile(scenario_)),
-      speed_(scenario_.time.speed) {
+      speed_(scenario_.time.speed),
+      events_(kEventCapacity) {
   for (size_t i = 0; i < house_.inverters().size(); ++i) {
     devices_.push_back(
         std::make_unique<Sun2000Device>(house_.inverters()[i], i, scenario_.time.start_utc_s));
@@ -98,9 +129,8 @@ void Simulator::start() {
     }
   }
   for (auto &[name, members] : buses)
-    rtu_.push_back(
-        std::make_unique<RtuBusEndpoint>(*this, name, (pty_dir / name).string(), members,
-                                         scenario_.endpoints.rtu_wire_baud));
+    rtu_.push_back(std::make_unique<RtuBusEndpoint>(*this, name, (pty_dir / name).string(), members,
+                                                    scenario_.endpoints.rtu_wire_baud));
   const std::string control_path =
       ep.control_socket.empty() ? (pty_dir / "control.sock").string() : ep.control_socket;
   control_ =
@@ -159,7 +189,7 @@ void Simulator::run_clock() {
         std::chrono::duration<double, std::milli>(Clock::now() - anchor_real).count();
     const auto target_ms = anchor_sim_ms + static_cast<int64_t>(elapsed_ms * speed_);
     int budget = kMaxStepsPerLock;
-    while (house_.now_ms() + house_.step_ms() <= target_ms && budget-- > 0) house_.step();
+    while (house_.now_ms() + house_.step_ms() <= target_ms && budget-- > 0) step_locked();
     if (budget < 0) {
       lock.unlock();
       lock.lock();
@@ -173,8 +203,25 @@ void Simulator::run_clock() {
   }
 }
 
+void Simulator::step_locked() {
+  house_.step();
+  json ac = json::array(), limit = json::array(), pv = json::array();
+  for (const auto &inv : house_.inverters()) {
+    ac.push_back(inv.state.ac_power_w);
+    limit.push_back(inv.derating_cap_w(house_.now_ms()));
+    pv.push_back(inv.state.pv_available_w);
+  }
+  events_.append("step", {{"sim_ms", house_.now_ms()},
+                          {"grid_w", house_.grid_w()},
+                          {"load_w", house_.load_w()},
+                          {"ac_w", std::move(ac)},
+                          {"limit_w", std::move(limit)},
+                          {"pv_available_w", std::move(pv)}});
+}
+
 void Simulator::advance_locked(int64_t duration_ms) {
-  house_.advance(duration_ms);
+  const int64_t steps = (duration_ms + house_.step_ms() - 1) / house_.step_ms();
+  for (int64_t i = 0; i < steps; ++i) step_locked();
   clock_reanchor_ = true;
 }
 
@@ -206,11 +253,65 @@ ServeDecision Simulator::serve(size_t device, uint8_t unit, const uint8_t *pdu, 
   if (f.no_answer) return ServeDecision{};
   d.refresh(house_, meter_view_locked());
   decision.pdu = reply_pdu(d, house_, pdu, length);
+  log_request(d, pdu, length, decision.pdu, transport, decision);
   ++requests_served_;
   decision.delay_ms = f.delay_ms;
   decision.malformed = f.malformed;
   decision.crc_broken = f.crc_broken && transport == Transport::kRtu;
   return decision;
+}
+
+void Simulator::reply_sent(uint64_t event_seq) {
+  const int64_t now_ns = monotonic_now_ns();
+  std::lock_guard lock(mutex_);
+  events_.stamp_sent(event_seq, now_ns);
+}
+
+// Writes (every one, refused ones with their exception) and the meter reads that carry the grid
+// power, so a test can tell when a value left the meter and when a limit reached an inverter.
+void Simulator::log_request(const ModbusDevice &device, const uint8_t *pdu, size_t length,
+                            const Bytes &reply, Transport transport, ServeDecision &decision) {
+  if (length < 5 || reply.empty()) return;
+  const uint8_t function = pdu[0];
+  const uint16_t address = be16(pdu + 1);
+  const uint8_t exception = (reply[0] & 0x80) ? reply[1] : 0;
+  const char *transport_name = transport == Transport::kTcp ? "tcp" : "rtu";
+  if (function == 0x06 || function == 0x10) {
+    json values = json::array();
+    if (function == 0x06) {
+      values.push_back(be16(pdu + 3));
+    } else {
+      const uint16_t count = be16(pdu + 3);
+      for (uint16_t i = 0; i < count && 6u + 2u * i + 1 < length; ++i)
+        values.push_back(be16(pdu + 6 + 2 * i));
+    }
+    json event = {{"device", device.name()},     {"transport", transport_name},
+                  {"address", address},          {"count", values.size()},
+                  {"values", std::move(values)}, {"exception", exception}};
+    if (const auto *inverter = dynamic_cast<const Sun2000Device *>(&device))
+      event["limit_w"] = house_.inverters()[inverter->index()].derating_cap_w(house_.now_ms());
+    decision.event_seq = events_.append("write", std::move(event));
+    return;
+  }
+  if ((function != 0x03 && function != 0x04) || exception != 0) return;
+  const uint16_t count = be16(pdu + 3);
+  const auto *inverter = dynamic_cast<const Sun2000Device *>(&device);
+  bool carries_power = false;
+  if (inverter) {
+    carries_power = house_.inverters()[inverter->index()].has_meter &&
+                    covers(address, count, kInverterMeterPowerRegister);
+  } else {
+    for (uint16_t reg : kMeterPowerRegisters) carries_power |= covers(address, count, reg);
+  }
+  if (!carries_power) return;
+  const auto view = meter_view_locked();
+  decision.event_seq = events_.append("meter_read", {{"device", device.name()},
+                                                     {"transport", transport_name},
+                                                     {"address", address},
+                                                     {"count", count},
+                                                     {"power_w", view.reading.power_w},
+                                                     {"online", view.online},
+                                                     {"frozen", frozen_meter_.has_value()}});
 }
 
 json Simulator::inverter_status(const Inverter &inv) const {
@@ -234,6 +335,8 @@ json Simulator::inverter_status(const Inverter &inv) const {
               {"daily_yield_kwh", st.daily_yield_wh / 1000.0},
               {"total_yield_kwh", st.total_yield_wh / 1000.0},
               {"irradiance_factor", st.irradiance_factor},
+              {"response_time_s", inv.settings.response_time_s},
+              {"pv_override", st.pv_override_w.has_value()},
               {"has_meter", inv.has_meter}};
   if (inv.battery) {
     const auto &b = *inv.battery;
@@ -283,6 +386,8 @@ json Simulator::status_locked() {
   return {{"ok", true},
           {"time_utc", format_utc_iso8601(house_.now_ms() / 1000)},
           {"sim_ms", house_.now_ms()},
+          {"mono_ns", monotonic_now_ns()},
+          {"events_next", events_.next_seq()},
           {"speed", speed_},
           {"load_w", house_.load_w()},
           {"grid_w", house_.grid_w()},
@@ -378,16 +483,10 @@ json Simulator::command_locked(const json &request, bool &faults_changed) {
     }
     return error("reboot: no inverter named '" + name + "'");
   }
-  if (cmd == "set_load") {
-    if (!request.contains("w") || request.at("w").is_null()) {
-      house_.set_load_override_w(std::nullopt);
-    } else {
-      const double w = request.at("w").get<double>();
-      if (w < 0 || w > 1e6) return error("'w' must be 0..1e6");
-      house_.set_load_override_w(w);
-    }
-    return {{"ok", true}};
-  }
+  if (cmd == "set_load") return set_load(request);
+  if (cmd == "set_pv") return set_pv(request);
+  if (cmd == "set_response_time") return set_response_time(request);
+  if (cmd == "events") return events_since(request);
   if (cmd == "set_irradiance") {
     const double factor = request.at("factor").get<double>();
     if (factor < 0 || factor > 2) return error("'factor' must be 0..2");
@@ -416,6 +515,69 @@ json Simulator::command_locked(const json &request, bool &faults_changed) {
   return error("unknown command '" + cmd + "'");
 }
 
+json Simulator::set_load(const json &request) {
+  const double ramp_s = ramp_seconds(request);
+  if (!request.contains("w") || request.at("w").is_null()) {
+    house_.set_load_override_w(std::nullopt);
+    return {{"ok", true}};
+  }
+  const double w = request.at("w").get<double>();
+  if (w < 0 || w > 1e6) return error("'w' must be 0..1e6");
+  house_.set_load_override_w(w, ramp_s);
+  return {{"ok", true}};
+}
+
+// PV available in W, for one inverter or for all (split by their kWp), reached over ramp_s.
+json Simulator::set_pv(const json &request) {
+  const double ramp_s = ramp_seconds(request);
+  std::optional<double> w;
+  if (request.contains("w") && !request.at("w").is_null()) {
+    w = request.at("w").get<double>();
+    if (*w < 0 || *w > 1e6) return error("'w' must be 0..1e6");
+  }
+  if (request.contains("inverter")) {
+    auto *inv = house_.find_inverter(request.at("inverter").get<std::string>());
+    if (!inv) return error("set_pv: unknown inverter");
+    house_.set_pv_override_w(*inv, w, ramp_s);
+    return {{"ok", true}};
+  }
+  double kwp_sum = 0;
+  for (const auto &inv : house_.inverters()) kwp_sum += inv.settings.pv_kwp;
+  for (auto &inv : house_.inverters()) {
+    std::optional<double> share_w;
+    if (w) share_w = kwp_sum > 0 ? *w * inv.settings.pv_kwp / kwp_sum : 0.0;
+    house_.set_pv_override_w(inv, share_w, ramp_s);
+  }
+  return {{"ok", true}};
+}
+
+json Simulator::set_response_time(const json &request) {
+  const double seconds = request.at("s").get<double>();
+  if (seconds < 0.01 || seconds > 600) return error("'s' must be 0.01..600");
+  bool found = false;
+  const std::string only = request.value("inverter", "");
+  for (auto &inv : house_.inverters()) {
+    if (!only.empty() && inv.settings.name != only) continue;
+    inv.settings.response_time_s = seconds;
+    found = true;
+  }
+  if (!found) return error("set_response_time: unknown inverter '" + only + "'");
+  return {{"ok", true}};
+}
+
+json Simulator::events_since(const json &request) const {
+  std::set<std::string> kinds;
+  if (request.contains("kinds")) {
+    if (!request.at("kinds").is_array()) return error("'kinds' must be a list of event kinds");
+    for (const auto &kind : request.at("kinds")) kinds.insert(kind.get<std::string>());
+  }
+  const auto limit = request.value("limit", kDefaultEventsPerReply);
+  if (limit == 0 || limit > kEventCapacity) return error("'limit' must be 1..200000");
+  json reply = events_.since(request.value("since", uint64_t{1}), kinds, limit);
+  reply["ok"] = true;
+  return reply;
+}
+
 json Simulator::command(const json &request) {
   bool faults_changed = false;
   json reply;
@@ -425,8 +587,14 @@ json Simulator::command(const json &request) {
       reply = command_locked(request, faults_changed);
     } catch (const json::exception &e) {
       reply = error(std::string("bad request: ") + e.what());
+    } catch (const std::invalid_argument &e) {
+      reply = error(e.what());
     }
-    if (!reply.value("ok", false)) ++control_errors_;
+    if (!reply.value("ok", false)) {
+      ++control_errors_;
+    } else if (!read_only_command(request.value("cmd", ""))) {
+      events_.append("control", request);
+    }
   }
   clock_changed_.notify_all();
   if (faults_changed) notify_endpoints();

@@ -302,5 +302,31 @@ TEST(SimPhysics, RebootResetsControlsAndStopsOutput) {
   EXPECT_GT(inv.state.ac_power_w, 7000.0);
 }
 
+TEST(SimPhysics, LoadAndPvOverridesRampLinearlyAndHold) {
+  auto house = house_from(scenario_from(kOneInverterNoBattery));
+  auto &inv = house.inverters()[0];
+  inv.controls.derating_w = 10000.0;
+  house.set_load_override_w(1000.0);
+  house.set_pv_override_w(inv, 2000.0);  // a step: the next step sees it
+  house.advance(100);
+  EXPECT_DOUBLE_EQ(house.load_w(), 1000.0);
+  EXPECT_DOUBLE_EQ(inv.state.pv_available_w, 2000.0);
+  house.set_pv_override_w(inv, 8000.0, 10.0);
+  house.set_load_override_w(4000.0, 2.0);
+  house.advance(1000);  // the step computed at 0.9 s into both ramps
+  EXPECT_NEAR(inv.state.pv_available_w, 2000.0 + 6000.0 * 0.09, 1e-6);
+  EXPECT_NEAR(house.load_w(), 1000.0 + 3000.0 * 0.45, 1e-6);
+  EXPECT_EQ(house.load_override_w(), std::optional<double>(4000.0));
+  house.advance(10'000);
+  EXPECT_DOUBLE_EQ(inv.state.pv_available_w, 8000.0);
+  EXPECT_DOUBLE_EQ(house.load_w(), 4000.0);
+  // Back to the profile: midday PV of 12 kWp, far from the override.
+  house.set_pv_override_w(inv, std::nullopt);
+  house.set_load_override_w(std::nullopt);
+  house.advance(100);
+  EXPECT_GT(inv.state.pv_available_w, 8500.0);
+  EXPECT_FALSE(house.load_override_w().has_value());
+}
+
 }  // namespace
 }  // namespace hearth::sim

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -521,6 +522,44 @@ TEST(SimProtocol, RtuWireBaudHoldsAnswersForTheirLineTime) {
   ASSERT_TRUE(reply.at("ok")) << reply;
   EXPECT_EQ(reply.at("registers").size(), 10u);
   EXPECT_GE(reply.at("elapsed_s").get<double>(), 0.330);
+}
+
+// The event record over the wire: a limit write by a real client and a meter read at the emulated
+// line time are logged with CLOCK_MONOTONIC stamps inside the client's own bracket of the same
+// clock, and the meter reply's send time includes the line time (sim/README.md, "Events").
+TEST(SimEvents, RealClientsWritesAndMeterReadsAreLoggedOnTheSharedMonotonicClock) {
+  SimProcess sim(std::string(kHouse) + "endpoints: {rtu_wire_baud: 1200}\n");
+  const auto monotonic_ns = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  };
+  const uint64_t first = sim.status().at("events_next");
+  const int64_t before_ns = monotonic_ns();
+  ASSERT_TRUE(
+      pymodbus("tcp", sim.tcp_address("inv1"), 1, "write", 40125, {1000, 0, 2500}).at("ok"));
+  ASSERT_TRUE(read_rtu(sim.rtu_path("meter"), 11, 0x2012, 8, 2.0).at("ok"));
+  const int64_t after_ns = monotonic_ns();
+  const auto reply =
+      run_program({HEARTH_SIM_BINARY, "ctl", "--socket", sim.dir() + "/control.sock", "events",
+                   "since=" + std::to_string(first), R"(kinds=["write","meter_read"])"});
+  ASSERT_EQ(reply.exit_status, 0) << reply.output;
+  const auto events = json::parse(reply.output.substr(reply.output.find('{'))).at("events");
+  ASSERT_EQ(events.size(), 2u) << events;
+  const auto &write = events[0];
+  EXPECT_EQ(write.at("address"), 40125);
+  EXPECT_EQ(write.at("values"), json::array({1000, 0, 2500}));
+  EXPECT_DOUBLE_EQ(write.at("limit_w").get<double>(), 2500.0);
+  const auto &read = events[1];
+  EXPECT_EQ(read.at("kind"), "meter_read");
+  for (const auto &event : events) {
+    EXPECT_GT(event.at("mono_ns").get<int64_t>(), before_ns);
+    EXPECT_LT(event.at("mono_ns").get<int64_t>(), after_ns);
+  }
+  // 8 registers: request 8 + answer 21 bytes + 7 gap characters = 360 bits, 300 ms at 1200 bit/s.
+  const int64_t line_ns = read.at("sent_ns").get<int64_t>() - read.at("mono_ns").get<int64_t>();
+  EXPECT_GE(line_ns, 295'000'000);
+  EXPECT_LT(read.at("sent_ns").get<int64_t>(), after_ns);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ struct ServeDecision {
   int32_t delay_ms = 0;
   bool malformed = false;
   bool crc_broken = false;
+  uint64_t event_seq = 0;  // the gateway logged this request: report when the reply left
 };
 
 class DeviceGateway {
@@ -28,6 +29,8 @@ class DeviceGateway {
   virtual bool link_up(size_t device) = 0;
   virtual ServeDecision serve(size_t device, uint8_t unit, const uint8_t *pdu, size_t length,
                               Transport transport) = 0;
+  // The reply to a request whose decision carried event_seq was written out just now.
+  virtual void reply_sent(uint64_t /*event_seq*/) {}
 };
 
 // A thread plus an eventfd to wake it (for a stop or a changed fault).

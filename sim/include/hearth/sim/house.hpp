@@ -58,6 +58,14 @@ struct Battery {
   double soc_pct() const { return 100.0 * state.soc_wh / settings.capacity_wh; }
 };
 
+// A value moving linearly from `from` to `to` over [start_ms, end_ms] of simulated time and holding
+// `to` afterwards; end_ms <= start_ms is a step. Load and PV overrides use it for ramps.
+struct Ramp {
+  double from = 0, to = 0;
+  int64_t start_ms = 0, end_ms = 0;
+  double at(int64_t now_ms) const;
+};
+
 // Active power control at the grid-connection point, register 47415 (protocols.md §1).
 enum class GridPointMode : uint16_t {
   kUnlimited = 0,
@@ -87,6 +95,7 @@ struct InverterState {
   int64_t last_master_frame_ms = 0;
   bool comm_loss_active = false;
   double irradiance_factor = 1.0;
+  std::optional<Ramp> pv_override_w;  // replaces profile x kWp x irradiance while set
 };
 
 struct Inverter {
@@ -140,8 +149,12 @@ class House {
   const std::vector<Inverter> &inverters() const { return inverters_; }
   Inverter *find_inverter(const std::string &name);
 
-  void set_load_override_w(std::optional<double> load_w) { load_override_w_ = load_w; }
-  std::optional<double> load_override_w() const { return load_override_w_; }
+  // Household load override (nullopt: back to the profile), reached linearly over ramp_s of
+  // simulated time from the load of the moment.
+  void set_load_override_w(std::optional<double> load_w, double ramp_s = 0.0);
+  std::optional<double> load_override_w() const;
+  // PV available to one inverter, fixed in W (nullopt: back to the profile), reached the same way.
+  void set_pv_override_w(Inverter &inverter, std::optional<double> pv_w, double ramp_s = 0.0);
   void set_irradiance_factor(double factor) { irradiance_factor_ = factor; }
   double irradiance_factor() const { return irradiance_factor_; }
 
@@ -173,7 +186,7 @@ class House {
   int64_t step_ms_;
   int32_t utc_offset_min_;
   double load_w_ = 0, grid_w_ = 0;
-  std::optional<double> load_override_w_;
+  std::optional<Ramp> load_override_w_;
   double irradiance_factor_ = 1.0;
   double nominal_voltage_v_, frequency_hz_;
   HouseEnergy energy_;

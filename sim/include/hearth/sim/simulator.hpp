@@ -15,6 +15,7 @@
 #include "hearth/sim/ct_channel.hpp"
 #include "hearth/sim/devices.hpp"
 #include "hearth/sim/endpoints.hpp"
+#include "hearth/sim/event_log.hpp"
 #include "hearth/sim/house.hpp"
 
 namespace hearth::sim {
@@ -51,6 +52,7 @@ class Simulator final : public DeviceGateway {
   bool link_up(size_t device) override;
   ServeDecision serve(size_t device, uint8_t unit, const uint8_t *pdu, size_t length,
                       Transport transport) override;
+  void reply_sent(uint64_t event_seq) override;
 
   // One sample block per configured CT channel, from the live grid point (the meter's phase
   // readings), for the in-process HAL sim.
@@ -66,7 +68,10 @@ class Simulator final : public DeviceGateway {
 
  private:
   void run_clock();
+  void step_locked();  // one physics step, logged
   void advance_locked(int64_t duration_ms);
+  void log_request(const ModbusDevice &device, const uint8_t *pdu, size_t length,
+                   const Bytes &reply, Transport transport, ServeDecision &decision);
   void notify_endpoints();
   MeterView meter_view_locked() const;
   DeviceFaults &faults_of(const std::string &device);
@@ -74,6 +79,10 @@ class Simulator final : public DeviceGateway {
   nlohmann::json inverter_status(const Inverter &inverter) const;
   nlohmann::json set_fault(const nlohmann::json &request, const std::string &cmd);
   nlohmann::json command_locked(const nlohmann::json &request, bool &faults_changed);
+  nlohmann::json set_load(const nlohmann::json &request);
+  nlohmann::json set_pv(const nlohmann::json &request);
+  nlohmann::json set_response_time(const nlohmann::json &request);
+  nlohmann::json events_since(const nlohmann::json &request) const;
 
   Scenario scenario_;
   mutable std::mutex mutex_;
@@ -87,6 +96,7 @@ class Simulator final : public DeviceGateway {
   bool clock_reanchor_ = true;
   bool stopping_ = false;
   uint64_t requests_served_ = 0, control_errors_ = 0;
+  EventLog events_;
   std::vector<std::unique_ptr<TcpEndpoint>> tcp_;
   std::vector<size_t> tcp_device_;
   std::vector<std::unique_ptr<RtuBusEndpoint>> rtu_;
