@@ -20,9 +20,26 @@ constexpr hearth_param_desc kEnergyTable[] = {
         .fallback("self-consumption"),
     Param(HEARTH_PARAM_DOUBLE, "feed_in_limit_w").at_least(0).unit("W"),
     Param(HEARTH_PARAM_DOUBLE, "feed_in_limit_pct").range(0, 100).unit("%"),
+    // The limits layer runs on every grid meter sample (event) or only on the control cycle
+    // (cycle: how a cycle-based controller reacts; bench/step_response compares both).
+    Param(HEARTH_PARAM_ENUM, "limits_trigger").choices("event|cycle").fallback("event"),
+    Param(HEARTH_PARAM_DURATION, "control_cycle").range(100, 60'000).fallback("1s"),
+    // Limit writes: a change smaller than the deadband is not written; loosening waits the minimum
+    // interval after the last write (tightening that restores compliance never waits).
+    Param(HEARTH_PARAM_DOUBLE, "limit_deadband_w").range(0, 10'000).fallback("50").unit("W"),
+    Param(HEARTH_PARAM_DURATION, "limit_min_interval").range(0, 600'000).fallback("5s"),
+    Param(HEARTH_PARAM_STRING, "grid_meter"),
+    Param(HEARTH_PARAM_DOUBLE, "phase_current_limit_a").range(1, 1000).unit("A"),
 };
-constexpr std::string_view kEnergyNested[] = {"import_limit", "surplus_priority", "fail_safe",
-                                              "ripple_control", "tou", "dispatch"};
+constexpr std::string_view kEnergyNested[] = {
+    "import_limit", "surplus_priority", "fail_safe", "ripple_control",
+    "tou",          "external_limit",   "battery",   "reservations", "dispatch"};
+
+// An external limit (EEBUS LPC/LPP later) read from bus points "<device>/<point>" in W.
+constexpr hearth_param_desc kExternalLimitTable[] = {
+    Param(HEARTH_PARAM_STRING, "feed_in_point"),
+    Param(HEARTH_PARAM_STRING, "import_point"),
+};
 
 constexpr hearth_param_desc kImportLimitTable[] = {
     Param(HEARTH_PARAM_DOUBLE, "w").required().at_least(0).unit("W"),
@@ -33,7 +50,16 @@ constexpr hearth_param_desc kImportLimitTable[] = {
 constexpr hearth_param_desc kFailSafeTable[] = {
     Param(HEARTH_PARAM_DOUBLE, "meter_timeout_s").range(0.1, 5).fallback("1.5").unit("s"),
     Param(HEARTH_PARAM_DOUBLE, "pv_limit_w").at_least(0).fallback("0").unit("W"),
+    // Frozen meter: this many bit-identical power samples in a row while the inverters' output
+    // moves; or the energy counters stand still while this much energy flowed.
+    Param(HEARTH_PARAM_INT, "frozen_samples").range(3, 1000).fallback("10"),
+    Param(HEARTH_PARAM_DOUBLE, "counter_stall_wh").range(1, 10'000).fallback("50").unit("Wh"),
+    // Good samples in a row that end the fail-safe state.
+    Param(HEARTH_PARAM_INT, "recover_samples").range(1, 100).fallback("3"),
 };
+
+// The drivers' own fail-safe writes (replayed when hearthd stops) carry this parameter.
+constexpr std::string_view kDriverFailsafeParam = "failsafe_limit_w";
 
 constexpr std::string_view kBatterySuffix = "/battery";
 
@@ -75,6 +101,10 @@ class EnergyChecker {
     }
     check_fail_safe(energy);
     check_energy_dispatch(energy, config_, errors_);  // tou, dispatch: the dispatch layer's keys
+    if (auto it = nested.find("external_limit"); it != nested.end()) {
+      check_external_limit(it->second.value);
+    }
+    if (values.contains("grid_meter")) check_grid_meter(child(energy, "grid_meter"), values);
     if (auto it = nested.find("ripple_control"); it != nested.end()) {
       check_ripple_control(it->second.value, config_.site.pv_installed_wp, errors_);
     }
@@ -156,6 +186,57 @@ class EnergyChecker {
     if (fail_safe.node.IsNull()) fail_safe.mark = energy.mark;
     Values values;
     check_table(fail_safe, kFailSafeTable, {}, values, errors_);
+    check_driver_failsafe(fail_safe, double_or(values, "pv_limit_w", 0));
+  }
+
+  // When hearthd stops, only the drivers' registered writes hold the PV (architecture.md,
+  // "Fail-safe"): together they must not allow more than the energy manager's fail-safe limit.
+  void check_driver_failsafe(const Located &fail_safe, double pv_limit_w) {
+    double total_w = 0;
+    std::string names;
+    for (const auto &device : config_.devices) {
+      const auto found = device.params.find(std::string(kDriverFailsafeParam));
+      if (found == device.params.end()) continue;
+      const auto *watts = std::get_if<int64_t>(&found->second);
+      const auto *watts_d = std::get_if<double>(&found->second);
+      total_w += watts ? static_cast<double>(*watts) : (watts_d ? *watts_d : 0.0);
+      names += (names.empty() ? "" : ", ") + device.id;
+    }
+    if (total_w <= pv_limit_w) return;
+    add_error(errors_, fail_safe.mark, fail_safe.path + ".pv_limit_w",
+              "the drivers' failsafe_limit_w (" + names + ") add up to " + format_watts(total_w) +
+                  ", above pv_limit_w " + format_watts(pv_limit_w) +
+                  "; after a stop the inverters would allow more than the fail-safe state");
+  }
+
+  static std::string format_watts(double watts) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.0f W", watts);
+    return text;
+  }
+
+  void check_external_limit(const Located &external) {
+    Values values;
+    check_table(external, kExternalLimitTable, {}, values, errors_);
+    for (const char *key : {"feed_in_point", "import_point"}) {
+      if (!values.contains(key)) continue;
+      const std::string point = std::get<std::string>(values.at(key));
+      const size_t slash = point.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == point.size()) {
+        const Located where = child(external, key);
+        add_error(errors_, where.mark, where.path,
+                  "'" + point + "' is not a point name; write <device>/<point>");
+      }
+    }
+  }
+
+  void check_grid_meter(const Located &where, const Values &values) {
+    const std::string id = std::get<std::string>(values.at("grid_meter"));
+    std::vector<std::string> ids;
+    for (const auto &device : config_.devices) ids.push_back(device.id);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      add_error(errors_, where.mark, where.path, unknown_name_rule("device", id, ids));
+    }
   }
 
   const Config &config_;

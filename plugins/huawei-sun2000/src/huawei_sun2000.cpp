@@ -58,7 +58,24 @@ class Sun2000 : public hearth::Device {
     declare_points();
     // pv_inverter and battery are registered with their limits once they are read (the host
     // may refuse a second registration, plugin.h leaves it open).
-    if (has_meter_) host().register_capability("grid_meter");
+    // The meter's values are published under grid_* names; the limits tell the energy manager
+    // which points carry them (docs/energy.md, "Point contract").
+    if (has_meter_) {
+      host().register_capability(
+          "grid_meter",
+          {hearth::limit("power_point", "grid_power_w"),
+           hearth::limit("power_l1_point", "grid_power_l1_w"),
+           hearth::limit("power_l2_point", "grid_power_l2_w"),
+           hearth::limit("power_l3_point", "grid_power_l3_w"),
+           hearth::limit("current_l1_point", "grid_current_l1_a"),
+           hearth::limit("current_l2_point", "grid_current_l2_a"),
+           hearth::limit("current_l3_point", "grid_current_l3_a"),
+           hearth::limit("voltage_l1_point", "grid_voltage_l1_v"),
+           hearth::limit("voltage_l2_point", "grid_voltage_l2_v"),
+           hearth::limit("voltage_l3_point", "grid_voltage_l3_v"),
+           hearth::limit("import_energy_point", "grid_import_wh"),
+           hearth::limit("export_energy_point", "grid_export_wh")});
+    }
     register_failsafe(std::nullopt);
     start_polling();
   }
@@ -279,7 +296,9 @@ class Sun2000 : public hearth::Device {
       host().register_capability(
           "battery", {hearth::limit("capacity_wh", static_cast<double>(image.u32(37758))),
                       hearth::limit("max_charge_w", static_cast<double>(image.u32(37046))),
-                      hearth::limit("max_discharge_w", static_cast<double>(image.u32(37048)))});
+                      hearth::limit("max_discharge_w", static_cast<double>(image.u32(37048))),
+                      hearth::limit("soc_point", "battery_soc_pct"),
+                      hearth::limit("power_point", "battery_power_w")});
       battery_limits_registered_ = true;
     }
     max_charge_w_ = image.u32(kBatteryLimits.address);
