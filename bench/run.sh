@@ -13,6 +13,8 @@ for bench in "$build"/bin/bench_*; do
   case "$name" in
     bench_hearthd_idle) "$bench" 10 3 "$out/$name.json" ;;
     bench_load_devices) "$bench" --benchmark_out="$out/$name.json" --benchmark_out_format=json ;;
+    # Real time against hearth-sim: about 5 minutes for both trigger modes.
+    bench_step_response) "$bench" --steps 10 --fail-safe 5 --out "$out/$name.json" ;;
     *) "$bench" ;;
   esac || echo "($name exited with $?)"
 done

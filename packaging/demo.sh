@@ -31,11 +31,14 @@ else
   echo "demo: hearth-sim is not built yet; starting hearthd alone"
 fi
 
+# The feed-in limit the status line holds hearthd to (configs/demo.yaml, energy.feed_in_limit_w).
+feed_in_limit_w=$(sed -n 's/^[[:space:]]*feed_in_limit_w:[[:space:]]*\([0-9.]*\).*/\1/p' configs/demo.yaml | head -1)
+
 "$build/bin/hearthd" --check configs/demo.yaml
 "$build/bin/hearthd" --config configs/demo.yaml --state-dir "$state" > "$state/hearthd.log" 2>&1 &
 pids+=($!)
 echo "demo: hearthd running (log: $state/hearthd.log); Ctrl-C stops both"
-echo "demo: site status every 5 s:"
+echo "demo: site status every 5 s${feed_in_limit_w:+ (feed-in limit $feed_in_limit_w W: export must stay within it)}:"
 
 while true; do
   for pid in "${pids[@]}"; do
@@ -43,7 +46,8 @@ while true; do
   done
   if [ -x "$sim" ] && [ -f configs/sim/demo.yaml ]; then
     "$sim" ctl --socket /tmp/hearth-sim/control.sock status 2>/dev/null |
-      /usr/bin/python3 packaging/demo_status.py || echo "(sim status unavailable)"
+      /usr/bin/python3 packaging/demo_status.py ${feed_in_limit_w:+--feed-in-limit-w "$feed_in_limit_w"} \
+        --hearthd-log "$state/hearthd.log" || echo "(sim status unavailable)"
     grep "status:" "$state/hearthd.log" | tail -1 | sed 's/^.*status:/  hearthd:/' || true
   else
     tail -1 "$state/hearthd.log"
