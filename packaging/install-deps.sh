@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers for tests
   mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
+  # the TOU-across-DST closed-loop test runs hearthd on a faked wall clock
+  libfaketime
   # packaging tests: systemd-analyze verify on the unit, dpkg-shlibdeps for CPack
   systemd dpkg-dev
   # ABI layout checks on i386
