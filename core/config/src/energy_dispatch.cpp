@@ -58,7 +58,8 @@ constexpr hearth_param_desc kPvEstimateTable[] = {
 };
 constexpr std::string_view kPvEstimateNested[] = {"peak_wp"};
 
-constexpr hearth_param_desc kPeakWp = Param(HEARTH_PARAM_DOUBLE, "peak_wp").range(1, 1e6).unit("Wp");
+constexpr hearth_param_desc kPeakWp =
+    Param(HEARTH_PARAM_DOUBLE, "peak_wp").range(1, 1e6).unit("Wp");
 
 constexpr int kMinutesPerWeek = 7 * dispatch::kMinutesPerDay;
 using WeekMinutes = std::bitset<kMinutesPerWeek>;
@@ -66,8 +67,8 @@ using WeekMinutes = std::bitset<kMinutesPerWeek>;
 // The minutes of the week a window covers (a window past midnight runs into the next day).
 WeekMinutes minutes_of(const dispatch::ClockWindow &window, dispatch::DayMask days) {
   WeekMinutes minutes;
-  const int length = (window.end_min - window.start_min + dispatch::kMinutesPerDay) %
-                         dispatch::kMinutesPerDay;
+  const int length =
+      (window.end_min - window.start_min + dispatch::kMinutesPerDay) % dispatch::kMinutesPerDay;
   for (int day = 0; day < 7; ++day) {
     if ((days & (1u << day)) == 0) continue;
     for (int minute = 0; minute < (length == 0 ? dispatch::kMinutesPerDay : length); ++minute) {
@@ -79,8 +80,7 @@ WeekMinutes minutes_of(const dispatch::ClockWindow &window, dispatch::DayMask da
 
 class EnergyDispatchChecker {
  public:
-  EnergyDispatchChecker(const Config &config, std::vector<Error> &errors)
-      : errors_(errors) {
+  EnergyDispatchChecker(const Config &config, std::vector<Error> &errors) : errors_(errors) {
     for (const auto &device : config.devices) device_ids_.push_back(device.id);
   }
 
@@ -206,8 +206,8 @@ class EnergyDispatchChecker {
       if (!item.node.IsMap()) continue;
       if (values.contains("load")) known_device(child(item, "load"), string_or(values, "load", ""));
       const Located by = child(item, "by");
-      const auto minute = by.node.IsScalar() ? dispatch::parse_clock_time(by.node.Scalar())
-                                             : std::nullopt;
+      const auto minute =
+          by.node.IsScalar() ? dispatch::parse_clock_time(by.node.Scalar()) : std::nullopt;
       if (values.contains("by") && (!minute || *minute == dispatch::kMinutesPerDay)) {
         add_error(errors_, by.mark, by.path,
                   "'" + by.node.Scalar() + "' is not a time of day; write HH:MM, e.g. 07:00");

@@ -1,8 +1,8 @@
 // The kernel's clock state decides whether TOU may run.
+#include "hearth/energy/clock_sync.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/timex.h>
-
-#include "hearth/energy/clock_sync.hpp"
 
 namespace hearth::energy {
 namespace {

@@ -104,14 +104,16 @@ TEST_F(ConfigTest, BrokenDispatchKeysAreLocated) {
 )"),
       ElementsAre(
           at(8, 18, "energy.dispatch.soc_max_pct: must be above soc_min_pct"),
-          at(9, 22, "energy.dispatch.battery_sharing: 'fair' is not one of: proportional, priority"),
+          at(9, 22,
+             "energy.dispatch.battery_sharing: 'fair' is not one of: proportional, priority"),
           at(10, 5, "energy.dispatch: unknown key 'cycle'; did you mean 'cycle_s'?"),
           at(12, 7, "energy.dispatch.loads: unknown device 'wallbx'; did you mean 'wallbox'?"),
           at(13, 40,
              "energy.dispatch.loads.boiler.stop_w: must not be above start_w (the hysteresis "
              "would invert)"),
           at(13, 56, "energy.dispatch.loads.boiler.min_on_s: -5 s is below the minimum of 0 s"),
-          at(15, 36, "energy.dispatch.reservations[0].energy_wh: 0 Wh is below the minimum of 1 Wh"),
+          at(15, 36,
+             "energy.dispatch.reservations[0].energy_wh: 0 Wh is below the minimum of 1 Wh"),
           at(15, 43,
              "energy.dispatch.reservations[0].by: '6 am' is not a time of day; write HH:MM, e.g. "
              "07:00"),

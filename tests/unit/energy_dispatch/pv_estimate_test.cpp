@@ -1,8 +1,8 @@
 // The curtailed-PV estimate: an uncapped inverter as the reference, probing, the limits layer's
 // own figure, and what does not count as capped.
-#include <gtest/gtest.h>
-
 #include "hearth/energy/pv_estimate.hpp"
+
+#include <gtest/gtest.h>
 
 namespace hearth::energy {
 namespace {

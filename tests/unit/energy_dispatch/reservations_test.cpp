@@ -80,9 +80,10 @@ TEST_F(Reservations, SurplusEnergyCountsFirstAndMovesTheStartLater) {
   EXPECT_NEAR(status.delivered_wh, 6900, 2);
   EXPECT_FALSE(status.running_from_grid);
   // 13.1 kWh left: 13 100 / 11 040 h × 1.1 = 4697 s before 07:00.
-  EXPECT_NEAR(static_cast<double>(*status.latest_start_ms),
-              static_cast<double>(kMondayMidnightUtcMs + 7 * kHourMs) - 13'100 / 11'040.0 * 3.6e6 * 1.1,
-              1000 * 2);
+  EXPECT_NEAR(
+      static_cast<double>(*status.latest_start_ms),
+      static_cast<double>(kMondayMidnightUtcMs + 7 * kHourMs) - 13'100 / 11'040.0 * 3.6e6 * 1.1,
+      1000 * 2);
   EXPECT_EQ(site.load("wallbox").current_a, 0);  // no surplus now and not yet time
 }
 

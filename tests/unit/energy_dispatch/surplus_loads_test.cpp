@@ -69,7 +69,9 @@ TEST_F(SurplusLoads, ExplicitThresholds) {
   rod.start_w = 2500;
   rod.stop_w = 1800;
   configure({rod});
-  const auto pv_at = [](int t) { return t < 10 ? 2400.0 : t < 20 ? 2600.0 : t < 30 ? 1850.0 : 1700.0; };
+  const auto pv_at = [](int t) {
+    return t < 10 ? 2400.0 : t < 20 ? 2600.0 : t < 30 ? 1850.0 : 1700.0;
+  };
   EXPECT_THAT(switch_times("rod", 40, pv_at), ElementsAre(10, 30));
 }
 
@@ -95,9 +97,9 @@ TEST_F(SurplusLoads, HysteresisAloneHoldsAgainstNoiseInsideTheBand) {
   configure({load_settings("rod", 0, 0)});
   std::mt19937 random(7);
   std::uniform_real_distribution<double> noise_w(-450, 450);
-  EXPECT_THAT(switch_times("rod", 600,
-                           [&](int t) { return t == 0 ? 2000.0 : 1500 + noise_w(random); }),
-              ElementsAre(0));
+  EXPECT_THAT(
+      switch_times("rod", 600, [&](int t) { return t == 0 ? 2000.0 : 1500 + noise_w(random); }),
+      ElementsAre(0));
 }
 
 TEST_F(SurplusLoads, EvChargerStepsItsCurrentInWholeAmperesFromSixUp) {
@@ -109,14 +111,14 @@ TEST_F(SurplusLoads, EvChargerStepsItsCurrentInWholeAmperesFromSixUp) {
     site.cycle(dispatcher);
     return site.load("wallbox").current_a;
   };
-  EXPECT_EQ(current_at(4000), 0);     // 6 A × 3 × 230 V = 4140 W needed
-  EXPECT_EQ(current_at(5000), 7);     // 7.2 A fit
-  EXPECT_EQ(current_at(5600), 7);     // 8 A needs 8.25 A of surplus (step hysteresis)
+  EXPECT_EQ(current_at(4000), 0);  // 6 A × 3 × 230 V = 4140 W needed
+  EXPECT_EQ(current_at(5000), 7);  // 7.2 A fit
+  EXPECT_EQ(current_at(5600), 7);  // 8 A needs 8.25 A of surplus (step hysteresis)
   EXPECT_EQ(current_at(5700), 8);
-  EXPECT_EQ(current_at(5400), 7);     // down at once: never import for the step
-  EXPECT_EQ(current_at(20000), 16);   // at most max_current_a
-  EXPECT_EQ(current_at(3000), 6);     // below 6 A but above the stop threshold: stays at 6 A
-  EXPECT_EQ(current_at(2000), 0);     // below half the start threshold: pauses
+  EXPECT_EQ(current_at(5400), 7);    // down at once: never import for the step
+  EXPECT_EQ(current_at(20000), 16);  // at most max_current_a
+  EXPECT_EQ(current_at(3000), 6);    // below 6 A but above the stop threshold: stays at 6 A
+  EXPECT_EQ(current_at(2000), 0);    // below half the start threshold: pauses
 }
 
 TEST_F(SurplusLoads, SinglePhaseChargerStartsAtSixAmperesOf230Volts) {

@@ -131,7 +131,8 @@ TEST(TouWindows, WindowPastMidnightBelongsToItsStartDay) {
 
 // The instants (UTC ms) at which a window becomes active and inactive within [from, to),
 // found by stepping the wall clock one minute at a time (the windows edge on whole minutes).
-std::vector<int64_t> edges(Dispatcher &dispatcher, SiteModel &site, int64_t from_ms, int64_t to_ms) {
+std::vector<int64_t> edges(Dispatcher &dispatcher, SiteModel &site, int64_t from_ms,
+                           int64_t to_ms) {
   std::vector<int64_t> found;
   bool active = false;
   for (int64_t wall_ms = from_ms; wall_ms < to_ms; wall_ms += 60'000) {
@@ -158,9 +159,9 @@ TEST_F(TouAcrossDst, WindowStartingInTheSpringForwardGapStartsWhenTheClockLeaves
   use("02:30-04:00");
   // 02:30 does not exist on 29 March: the window opens at 03:00 CEST (01:00 UTC) and closes at
   // 04:00 CEST (02:00 UTC), one hour of real time.
-  EXPECT_THAT(edges(dispatcher, site, kSpringForwardUtcMs - 2 * kHourMs,
-                    kSpringForwardUtcMs + 3 * kHourMs),
-              ::testing::ElementsAre(kSpringForwardUtcMs, kSpringForwardUtcMs + kHourMs));
+  EXPECT_THAT(
+      edges(dispatcher, site, kSpringForwardUtcMs - 2 * kHourMs, kSpringForwardUtcMs + 3 * kHourMs),
+      ::testing::ElementsAre(kSpringForwardUtcMs, kSpringForwardUtcMs + kHourMs));
 }
 
 TEST_F(TouAcrossDst, NightWindowOverTheRepeatedHourLastsFiveHours) {

@@ -51,7 +51,9 @@ void read(const YAML::Node &map, const char *key, std::optional<T> &out) {
   out = value;
 }
 
-int64_t seconds_to_ms(double seconds) { return std::llround(seconds * 1000); }
+int64_t seconds_to_ms(double seconds) {
+  return std::llround(seconds * 1000);
+}
 
 template <typename T, typename Parse>
 T parsed(const YAML::Node &map, const char *key, Parse parse, T fallback) {

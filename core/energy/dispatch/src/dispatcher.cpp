@@ -36,7 +36,9 @@ int kind_rank(LoadKind kind) {
   return 4;
 }
 
-std::string watts(double power_w) { return std::to_string(std::lround(power_w)) + " W"; }
+std::string watts(double power_w) {
+  return std::to_string(std::lround(power_w)) + " W";
+}
 
 }  // namespace
 
@@ -61,9 +63,9 @@ struct Dispatcher::Step {
   const SiteSnapshot &snapshot;
   DispatchPlan &plan;
   Intent intent;
-  double available_w = 0;   // surplus not yet given to anyone (may be < 0: importing)
-  double pv_extra_w = 0;    // curtailed PV counted in available_w
-  double deficit_w = 0;     // the site's import with batteries and flexible loads idle, ≥ 0
+  double available_w = 0;    // surplus not yet given to anyone (may be < 0: importing)
+  double pv_extra_w = 0;     // curtailed PV counted in available_w
+  double deficit_w = 0;      // the site's import with batteries and flexible loads idle, ≥ 0
   double grid_charge_w = 0;  // TOU: grid charging still allowed this cycle
   std::optional<double> forced_discharge_w;  // TOU discharge with power_w: still to place
   std::set<std::string> reserved;            // loads a reservation runs now
@@ -77,7 +79,10 @@ Dispatcher::Dispatcher(DispatchSettings settings) : settings_(std::move(settings
 void Dispatcher::update_settings(DispatchSettings settings) {
   const bool zone_changed = settings.time_zone != settings_.time_zone;
   settings_ = std::move(settings);
-  if (zone_changed) load_time_zone();
+  if (zone_changed) {
+    load_time_zone();
+    reservations_.configure({});  // deadlines computed in the old zone start again
+  }
   reservations_.configure(settings_.reservations);
   for (auto it = loads_.begin(); it != loads_.end();) {
     if (!is_controlled(it->first)) {
@@ -179,8 +184,7 @@ std::vector<Dispatcher::Consumer> Dispatcher::consumer_order(const SiteSnapshot 
     order.push_back(Consumer{{}, &snapshot.loads[index]});
   };
   for (const auto &name : settings_.surplus_priority) {
-    const bool battery = name.size() > kBatterySuffix.size() &&
-                         name.ends_with(kBatterySuffix);
+    const bool battery = name.size() > kBatterySuffix.size() && name.ends_with(kBatterySuffix);
     const std::string id = battery ? name.substr(0, name.size() - kBatterySuffix.size()) : name;
     if (battery) {
       for (size_t i = 0; i < snapshot.batteries.size(); ++i) {
@@ -209,10 +213,9 @@ void Dispatcher::run_reserved_loads(Step &step) {
   for (const auto &[load_id, reason] : reservations_.running()) {
     for (const auto &load : step.snapshot.loads) {
       if (load.id != load_id || !load.online) continue;
-      LoadDecision decision =
-          controller(load.id).run_for_reservation(load, step.available_w,
-                                                  step.snapshot.import_limit_w,
-                                                  step.snapshot.mono_ns, settings_.grid_voltage_v);
+      LoadDecision decision = controller(load.id).run_for_reservation(
+          load, step.available_w, step.snapshot.import_limit_w, step.snapshot.mono_ns,
+          settings_.grid_voltage_v);
       step.available_w -= decision.planned_w;
       step.plan.loads.push_back(decision.target);
       step.plan.reasons.push_back(decision.reason.empty() ? reason : decision.reason);
@@ -252,19 +255,19 @@ void Dispatcher::plan_battery_group(Step &step, const std::vector<size_t> &membe
   }
   // Charge: the surplus left at this place; in a grid-charging window also the grid, within
   // the window's power and the import limit.
-  double charge_w = kind == Intent::Kind::kDischarge && window->power_w
-                        ? 0
-                        : std::max(0.0, step.available_w);
+  double charge_w =
+      kind == Intent::Kind::kDischarge && window->power_w ? 0 : std::max(0.0, step.available_w);
   if (kind == Intent::Kind::kCharge && window->grid_charge) {
     const double import_room_w = step.snapshot.import_limit_w
                                      ? *step.snapshot.import_limit_w + step.available_w
                                      : kUnlimited;
     charge_w = std::max(charge_w, std::min(step.grid_charge_w, import_room_w));
   }
-  if (kind == Intent::Kind::kCharge && window->power_w) charge_w = std::min(charge_w, *window->power_w);
+  if (kind == Intent::Kind::kCharge && window->power_w)
+    charge_w = std::min(charge_w, *window->power_w);
   // A charge window keeps the battery for later: it never discharges then.
-  const bool charging = kind == Intent::Kind::kCharge ||
-                        (!step.forced_discharge_w && step.deficit_w <= 0);
+  const bool charging =
+      kind == Intent::Kind::kCharge || (!step.forced_discharge_w && step.deficit_w <= 0);
 
   std::vector<double> limits_w;
   for (size_t index : members) {
@@ -272,8 +275,8 @@ void Dispatcher::plan_battery_group(Step &step, const std::vector<size_t> &membe
     const bool room = charging ? battery.soc_pct < soc_max_pct : battery.soc_pct > soc_min_pct;
     limits_w.push_back(room ? (charging ? battery.max_charge_w : battery.max_discharge_w) : 0);
   }
-  const auto shares_w = share_power(charging ? charge_w : discharge_w, limits_w,
-                                    settings_.battery_sharing);
+  const auto shares_w =
+      share_power(charging ? charge_w : discharge_w, limits_w, settings_.battery_sharing);
   double total_w = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     const double power_w = charging ? shares_w[i] : -shares_w[i];
@@ -293,7 +296,8 @@ void Dispatcher::plan_battery_group(Step &step, const std::vector<size_t> &membe
 void Dispatcher::plan_without_meter(Step &step) {
   step.plan.mode_in_effect = "hold (meter stale)";
   step.plan.reasons.push_back(
-      "grid meter stale: batteries idle, surplus loads stop (the limits layer holds the fail-safe)");
+      "grid meter stale: batteries idle, surplus loads stop (the limits layer holds the "
+      "fail-safe)");
   for (const auto &battery : step.snapshot.batteries) {
     if (battery.online) step.plan.batteries.push_back({battery.id, 0});
   }
@@ -307,8 +311,7 @@ DispatchPlan Dispatcher::step(const SiteSnapshot &snapshot) {
   DispatchPlan plan;
   if (!time_zone_error_.empty()) plan.reasons.push_back(time_zone_error_);
   Step step{snapshot, plan, battery_intent(snapshot, plan)};
-  reservations_.update(snapshot, time_zone_, settings_.grid_voltage_v,
-                       snapshot.clock_synchronised);
+  reservations_.update(snapshot, time_zone_, settings_.grid_voltage_v, snapshot.clock_synchronised);
   if (!snapshot.clock_synchronised && !settings_.reservations.empty()) {
     plan.reasons.push_back("clock not synchronised: reservations start nothing from the grid");
   }

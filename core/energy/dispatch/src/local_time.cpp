@@ -30,10 +30,12 @@ CivilDate civil_from_days(int64_t days) {
   const int64_t day_of_era = days - era * 146097;
   const int64_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int64_t month_from_march = (5 * day_of_year + 2) / 153;
   const int day = static_cast<int>(day_of_year - (153 * month_from_march + 2) / 5 + 1);
-  const int month = static_cast<int>(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
+  const int month =
+      static_cast<int>(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
   const int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
   return CivilDate{static_cast<int>(year), month, day};
 }
@@ -43,14 +45,20 @@ int weekday_from_days(int64_t days) {
   return static_cast<int>(((days % 7) + 7 + 4) % 7);
 }
 
-int64_t LocalTime::days() const { return floor_div(local_s, kSecondsPerDay); }
+int64_t LocalTime::days() const {
+  return floor_div(local_s, kSecondsPerDay);
+}
 
 int LocalTime::minute_of_day() const {
   return static_cast<int>((local_s - days() * kSecondsPerDay) / 60);
 }
 
-int LocalTime::weekday() const { return weekday_from_days(days()); }
+int LocalTime::weekday() const {
+  return weekday_from_days(days());
+}
 
-CivilDate LocalTime::date() const { return civil_from_days(days()); }
+CivilDate LocalTime::date() const {
+  return civil_from_days(days());
+}
 
 }  // namespace hearth::energy

@@ -17,8 +17,7 @@ double peak_wp_of(const InverterState &inverter, const PvEstimateSettings &setti
 
 }  // namespace
 
-PvEstimate estimate_pv_available(const SiteSnapshot &snapshot,
-                                 const PvEstimateSettings &settings) {
+PvEstimate estimate_pv_available(const SiteSnapshot &snapshot, const PvEstimateSettings &settings) {
   PvEstimate estimate;
   std::vector<const InverterState *> capped;
   double reference_w = 0;
@@ -44,8 +43,7 @@ PvEstimate estimate_pv_available(const SiteSnapshot &snapshot,
       const double guess_w = have_reference
                                  ? reference_w / reference_wp * peak_wp_of(*inverter, settings)
                                  : inverter->ac_power_w + settings.probe_w;
-      estimate.available_w +=
-          std::max(0.0, std::min(guess_w, rated_w) - inverter->ac_power_w);
+      estimate.available_w += std::max(0.0, std::min(guess_w, rated_w) - inverter->ac_power_w);
     }
   }
   if (snapshot.pv_available_w > estimate.available_w) {

@@ -60,9 +60,9 @@ void ReservationTracker::update(const SiteSnapshot &snapshot, const TimeZone &zo
   running_.clear();
   const int64_t elapsed_ns = last_mono_ns_ ? snapshot.mono_ns - *last_mono_ns_ : 0;
   last_mono_ns_ = snapshot.mono_ns;
-  const double elapsed_h =
-      elapsed_ns > 0 && elapsed_ns <= kMaxCountedGapNs ? static_cast<double>(elapsed_ns) / 3.6e12
-                                                       : 0;
+  const double elapsed_h = elapsed_ns > 0 && elapsed_ns <= kMaxCountedGapNs
+                               ? static_cast<double>(elapsed_ns) / 3.6e12
+                               : 0;
   for (auto &tracked : tracked_) {
     const LoadState *load = find_load(snapshot, tracked.reservation.load);
     if (load != nullptr && load->online) tracked.status.delivered_wh += load->power_w * elapsed_h;
@@ -86,7 +86,8 @@ void ReservationTracker::advance(Tracked &tracked, const LoadState *load,
   const double power_w = load != nullptr ? full_power_w(*load, grid_voltage_v) : 0;
   status.latest_start_ms.reset();
   if (power_w > 0) {
-    const double needed_ms = status.remaining_wh / power_w * 3.6e6 * (1 + reservation.margin_pct / 100);
+    const double needed_ms =
+        status.remaining_wh / power_w * 3.6e6 * (1 + reservation.margin_pct / 100);
     status.latest_start_ms = status.deadline_ms - std::llround(needed_ms);
   }
   if (status.remaining_wh <= 0) status.running_from_grid = false;

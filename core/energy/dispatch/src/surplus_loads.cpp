@@ -16,8 +16,9 @@ constexpr double kCurrentStepMarginA = 0.25;
 
 const char *level_name(const LoadState &load, LoadLevel level) {
   if (load.kind == LoadKind::kSgReady) {
-    return level == LoadLevel::kBoost ? "SG Ready 4" : level == LoadLevel::kOn ? "SG Ready 3"
-                                                                                : "SG Ready 2";
+    return level == LoadLevel::kBoost ? "SG Ready 4"
+           : level == LoadLevel::kOn  ? "SG Ready 3"
+                                      : "SG Ready 2";
   }
   return level == LoadLevel::kOff ? "off" : "on";
 }
@@ -35,7 +36,8 @@ double watts_per_amp(const LoadState &load, double grid_voltage_v) {
 }
 
 double full_power_w(const LoadState &load, double grid_voltage_v) {
-  if (load.kind == LoadKind::kEvCharger) return load.max_current_a * watts_per_amp(load, grid_voltage_v);
+  if (load.kind == LoadKind::kEvCharger)
+    return load.max_current_a * watts_per_amp(load, grid_voltage_v);
   return load.nominal_w > 0 ? load.nominal_w : load.power_w;
 }
 
@@ -62,7 +64,7 @@ void SurplusLoadController::initialise(const LoadState &load, int64_t mono_ns) {
   level_time_known_ = false;
   current_a_ = load.current_a;
   if (load.kind == LoadKind::kSgReady) {
-    level_ = load.sg_state == 4 ? LoadLevel::kBoost
+    level_ = load.sg_state == 4   ? LoadLevel::kBoost
              : load.sg_state == 3 ? LoadLevel::kOn
                                   : LoadLevel::kOff;
   } else if (load.kind == LoadKind::kEvCharger) {
@@ -87,8 +89,8 @@ void SurplusLoadController::change_level(LoadLevel level, int64_t mono_ns) {
 
 std::string SurplusLoadController::hold_reason(const LoadState &load, int64_t mono_ns) const {
   const int64_t min_ms = level_ == LoadLevel::kOff ? settings_.min_off_ms : settings_.min_on_ms;
-  const int64_t left_s = (min_ms * 1'000'000 - (mono_ns - level_since_ns_) + 999'999'999) /
-                         1'000'000'000;
+  const int64_t left_s =
+      (min_ms * 1'000'000 - (mono_ns - level_since_ns_) + 999'999'999) / 1'000'000'000;
   return load.id + ": stays " + level_name(load, level_) + " (minimum " +
          (level_ == LoadLevel::kOff ? "off" : "on") + " time, " + std::to_string(left_s) +
          " s left)";
@@ -100,8 +102,8 @@ LoadLevel SurplusLoadController::next_level(const LoadState &load, double availa
   const double start = start_w(load, grid_voltage_v);
   const double stop = stop_w(load, grid_voltage_v);
   const auto &boost_start = settings_.boost_start_w;
-  const double boost_stop = settings_.boost_stop_w.value_or(
-      boost_start ? *boost_start - (start - stop) : 0);
+  const double boost_stop =
+      settings_.boost_stop_w.value_or(boost_start ? *boost_start - (start - stop) : 0);
   LoadLevel wanted = level_;
   if (level_ == LoadLevel::kOff) {
     if (start > 0 && available_w >= start) wanted = LoadLevel::kOn;

@@ -173,7 +173,9 @@ int32_t PosixTzRule::utc_offset_s(int64_t utc_s) const {
   return in_dst ? *dst_offset_s : std_offset_s;
 }
 
-TimeZone TimeZone::utc() { return TimeZone(); }
+TimeZone TimeZone::utc() {
+  return TimeZone();
+}
 
 TimeZone TimeZone::load(const std::string &name, const std::string &zoneinfo_dir) {
   const auto fail = [&](const std::string &why) {

@@ -3,7 +3,9 @@
 namespace hearth::energy {
 namespace {
 
-bool day_in(DayMask days, int weekday) { return (days & (1u << weekday)) != 0; }
+bool day_in(DayMask days, int weekday) {
+  return (days & (1u << weekday)) != 0;
+}
 
 }  // namespace
 

@@ -36,10 +36,10 @@ struct TouWindow {
   ClockWindow window;
   DayMask days = kAllDays;
   TouAction action = TouAction::kCharge;
-  bool grid_charge = false;             // charge: the grid may charge the battery
-  std::optional<double> power_w;        // charge: at most; discharge: at least (forced export)
-  double target_soc_pct = 100;          // charge: stop at this SOC
-  std::optional<double> min_soc_pct;    // discharge: stop at this SOC (default soc_min_pct)
+  bool grid_charge = false;           // charge: the grid may charge the battery
+  std::optional<double> power_w;      // charge: at most; discharge: at least (forced export)
+  double target_soc_pct = 100;        // charge: stop at this SOC
+  std::optional<double> min_soc_pct;  // discharge: stop at this SOC (default soc_min_pct)
 };
 
 // How one flexible load follows the PV surplus. Unset thresholds default from the load itself

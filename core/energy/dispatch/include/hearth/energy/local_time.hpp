@@ -19,9 +19,9 @@ struct LocalTime {
   int64_t local_s = 0;
   int32_t utc_offset_s = 0;
 
-  int64_t days() const;        // days since 1970-01-01 (local)
-  int minute_of_day() const;   // 0..1439
-  int weekday() const;         // 0 Sunday … 6 Saturday
+  int64_t days() const;       // days since 1970-01-01 (local)
+  int minute_of_day() const;  // 0..1439
+  int weekday() const;        // 0 Sunday … 6 Saturday
   CivilDate date() const;
 };
 

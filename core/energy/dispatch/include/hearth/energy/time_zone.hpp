@@ -15,9 +15,9 @@ namespace hearth::energy {
 // file's last transition (Debian's tzdata is built "slim": Europe/Berlin stops in 1996).
 struct PosixTzRule {
   struct Change {
-    int month = 0;  // 1..12
-    int week = 0;   // 1..5 (5: the last)
-    int weekday = 0;  // 0 Sunday
+    int month = 0;                // 1..12
+    int week = 0;                 // 1..5 (5: the last)
+    int weekday = 0;              // 0 Sunday
     int32_t local_time_s = 7200;  // in the time in force before the change; may be < 0 or > 24 h
   };
   int32_t std_offset_s = 0;  // east of UTC
