@@ -4,23 +4,14 @@
 
 #include <gtest/gtest.h>
 
-namespace hearth::energy {
-namespace {
+#include "site_model.hpp"
 
-InverterState inverter(std::string id, double ac_power_w, double rated_w,
-                       std::optional<double> limit_w = std::nullopt) {
-  InverterState state;
-  state.id = std::move(id);
-  state.online = true;
-  state.ac_power_w = ac_power_w;
-  state.rated_w = rated_w;
-  state.limit_w = limit_w;
-  return state;
-}
+namespace hearth::energy::testing {
+namespace {
 
 TEST(PvEstimate, UncappedInvertersAreTakenAsMeasured) {
   SiteSnapshot snapshot;
-  snapshot.inverters = {inverter("a", 3000, 5000), inverter("b", 2000, 5000, 4000)};
+  snapshot.inverters = {make_inverter("a", 3000, 5000), make_inverter("b", 2000, 5000, 4000)};
   const PvEstimate estimate = estimate_pv_available(snapshot, {});
   EXPECT_EQ(estimate.capped_inverters, 0);  // b is below its cap: not held back
   EXPECT_DOUBLE_EQ(estimate.available_w, 5000);
@@ -29,7 +20,8 @@ TEST(PvEstimate, UncappedInvertersAreTakenAsMeasured) {
 
 TEST(PvEstimate, CappedInverterFollowsTheReferenceYieldPerPeakWatt) {
   SiteSnapshot snapshot;
-  snapshot.inverters = {inverter("capped", 1000, 8000, 1000), inverter("free", 2400, 5000)};
+  snapshot.inverters = {make_inverter("capped", 1000, 8000, 1000),
+                        make_inverter("free", 2400, 5000)};
   PvEstimateSettings settings;
   settings.peak_wp = {{"capped", 10'000}, {"free", 4000}};  // 0.6 W per Wp on the free one
   const PvEstimate estimate = estimate_pv_available(snapshot, settings);
@@ -43,7 +35,7 @@ TEST(PvEstimate, CappedInverterFollowsTheReferenceYieldPerPeakWatt) {
 
 TEST(PvEstimate, WithoutAReferenceAProbeAmountOrNothing) {
   SiteSnapshot snapshot;
-  snapshot.inverters = {inverter("a", 1950, 5000, 2000)};  // within 100 W of its cap
+  snapshot.inverters = {make_inverter("a", 1950, 5000, 2000)};  // within 100 W of its cap
   PvEstimateSettings settings;
   EXPECT_EQ(estimate_pv_available(snapshot, settings).method, "at cap");
   EXPECT_DOUBLE_EQ(estimate_pv_available(snapshot, settings).available_w, 1950);
@@ -56,7 +48,7 @@ TEST(PvEstimate, WithoutAReferenceAProbeAmountOrNothing) {
 
 TEST(PvEstimate, LimitsLayerFigureWinsWhenHigher) {
   SiteSnapshot snapshot;
-  snapshot.inverters = {inverter("a", 1000, 5000, 1000)};
+  snapshot.inverters = {make_inverter("a", 1000, 5000, 1000)};
   snapshot.pv_available_w = 4200;
   const PvEstimate estimate = estimate_pv_available(snapshot, {});
   EXPECT_DOUBLE_EQ(estimate.available_w, 4200);
@@ -65,7 +57,7 @@ TEST(PvEstimate, LimitsLayerFigureWinsWhenHigher) {
 
 TEST(PvEstimate, OfflineInvertersAreLeftOut) {
   SiteSnapshot snapshot;
-  snapshot.inverters = {inverter("a", 1000, 5000, 1000), inverter("b", 3000, 5000)};
+  snapshot.inverters = {make_inverter("a", 1000, 5000, 1000), make_inverter("b", 3000, 5000)};
   snapshot.inverters[1].online = false;
   const PvEstimate estimate = estimate_pv_available(snapshot, {});
   EXPECT_DOUBLE_EQ(estimate.output_w, 1000);
@@ -73,4 +65,4 @@ TEST(PvEstimate, OfflineInvertersAreLeftOut) {
 }
 
 }  // namespace
-}  // namespace hearth::energy
+}  // namespace hearth::energy::testing

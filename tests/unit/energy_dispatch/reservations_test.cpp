@@ -120,6 +120,15 @@ TEST_F(Reservations, UnsynchronisedClockStartsNothingFromTheGrid) {
               Contains("clock not synchronised: reservations start nothing from the grid"));
 }
 
+TEST_F(Reservations, StaleMeterKeepsAReservationRunning) {
+  site.clock().set_wall_ms(kMondayMidnightUtcMs + 6 * kHourMs);
+  site.cycle(dispatcher);
+  site.meter_fresh = false;
+  const DispatchPlan plan = site.cycle(dispatcher);
+  EXPECT_EQ(plan.mode_in_effect, "hold (meter stale)");
+  EXPECT_EQ(find_load(plan, "wallbox")->current_a, 16);
+}
+
 TEST_F(Reservations, HotWaterByASwitchedHeater) {
   site.add_load("boiler", LoadKind::kSwitchable, 3000);
   Reservation water;

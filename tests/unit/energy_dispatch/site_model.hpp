@@ -12,6 +12,17 @@
 
 namespace hearth::energy::testing {
 
+inline InverterState make_inverter(std::string id, double ac_power_w, double rated_w,
+                                   std::optional<double> limit_w = std::nullopt) {
+  InverterState inverter;
+  inverter.id = std::move(id);
+  inverter.online = true;
+  inverter.ac_power_w = ac_power_w;
+  inverter.rated_w = rated_w;
+  inverter.limit_w = limit_w;
+  return inverter;
+}
+
 // 2026-03-28 12:00:00 UTC, a Saturday; Europe/Berlin springs forward the next night.
 constexpr int64_t kSaturdayNoonUtcMs = 1'774'699'200'000;
 
@@ -72,12 +83,7 @@ class SiteModel {
     snapshot.clock_synchronised = clock_synchronised;
     snapshot.meter_fresh = meter_fresh;
     snapshot.grid_power_w = grid_power_w();
-    InverterState inverter;
-    inverter.id = "inverter-1";
-    inverter.online = true;
-    inverter.ac_power_w = pv_w;
-    inverter.rated_w = 10'000;
-    snapshot.inverters.push_back(inverter);
+    snapshot.inverters.push_back(make_inverter("inverter-1", pv_w, 10'000));
     snapshot.batteries = batteries;
     snapshot.loads = loads;
     snapshot.feed_in_limit_w = feed_in_limit_w;

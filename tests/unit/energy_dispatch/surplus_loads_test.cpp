@@ -242,6 +242,17 @@ TEST_F(SurplusLoads, StaleMeterStopsSurplusLoadsAfterTheirMinimumOnTime) {
   EXPECT_THAT(switch_times("rod", 60, [](int) { return 3000.0; }), ElementsAre(29));
 }
 
+TEST_F(SurplusLoads, NewSettingsKeepTheLoadsStateAndTimers) {
+  site.add_load("rod", LoadKind::kSwitchable, 2000);
+  configure({load_settings("rod", 60, 60)});
+  site.pv_w = 2500;
+  site.cycle(dispatcher);  // on at t = 0
+  SurplusLoadSettings longer = load_settings("rod", 120, 60);
+  configure({longer});  // a run-time override: 120 s minimum on, counted from t = 0
+  // The run below starts 1 s after the switch-on: off at its 119th second.
+  EXPECT_THAT(switch_times("rod", 150, [](int) { return 0.0; }), ElementsAre(119));
+}
+
 TEST_F(SurplusLoads, CurtailedPvLetsALoadStart) {
   // 0 W feed-in: the inverter is capped at the house load, so the measured surplus is 0.
   site.add_load("rod", LoadKind::kSwitchable, 2000);
@@ -251,12 +262,8 @@ TEST_F(SurplusLoads, CurtailedPvLetsALoadStart) {
   SiteSnapshot snapshot = site.snapshot();
   snapshot.inverters[0].limit_w = 500;
   snapshot.inverters[0].rated_w = 5000;
-  InverterState reference;  // an uncapped inverter of the same size makes 3000 W
-  reference.id = "inverter-2";
-  reference.online = true;
-  reference.ac_power_w = 3000;
-  reference.rated_w = 5000;
-  snapshot.inverters.push_back(reference);
+  // An uncapped inverter of the same size makes 3000 W.
+  snapshot.inverters.push_back(make_inverter("inverter-2", 3000, 5000));
   snapshot.grid_power_w = -3000;  // the reference's output goes out (no limit on it here)
   snapshot.pv_available_w = 3500;
   dispatcher.step(snapshot);
