@@ -18,6 +18,11 @@
 set -euo pipefail
 sysroot="$(realpath -m "${1:?usage: arm64-sysroot.sh DIR}")"
 state="$sysroot.apt"
+complete="$sysroot/.hearth-sysroot-complete"  # written last: a finished sysroot is kept
+if [ -f "$complete" ]; then
+  echo "arm64-sysroot: $sysroot is ready"
+  exit 0
+fi
 
 # The arm64 side: Hearth's build dependencies (packaging/install-deps.sh, libraries and tests).
 arm64_packages=(
@@ -70,3 +75,4 @@ WRAPPER
   chmod +x "$sysroot/bin/$name"
 done
 echo "arm64-sysroot: $(find "$state" -name '*.deb' | wc -l) packages unpacked into $sysroot"
+touch "$complete"

@@ -5,8 +5,12 @@ SIGTERM. The service manager is played by a unix datagram socket named in NOTIFY
 systemd hands it over (sd_notify(3)).
 
 usage: sd_notify_test.py HEARTHD [--plugin-path DIR] [--user NAME]
+                         [--chroot ROOT --config FILE --state-dir DIR --socket-dir DIR]
 With --user (when run as root), hearthd runs as that unprivileged user with no supplementary
 groups, as the service does, and the test checks that it holds no capabilities.
+With --chroot, hearthd runs inside ROOT (an installed Debian root): HEARTHD, --config,
+--state-dir and --socket-dir (where the notification socket goes) are paths inside ROOT, and
+--user is looked up in ROOT's /etc/passwd.
 Prints the measured start-up time and watchdog period.
 """
 import argparse
@@ -80,6 +84,17 @@ def credentials_of(pid):
     return int(fields["Uid"][0]), int(fields["CapEff"][0], 16)
 
 
+def user_in_root(root, name):
+    """The passwd entry of `name` in ROOT/etc/passwd (uid and gid as pw_uid, pw_gid)."""
+    with open(os.path.join(root, "etc/passwd")) as passwd:
+        for line in passwd:
+            fields = line.rstrip("\n").split(":")
+            if fields[0] == name:
+                return pwd.struct_passwd((fields[0], "x", int(fields[2]), int(fields[3]),
+                                          fields[4], fields[5], fields[6]))
+    fail(f"no user {name} in {root}/etc/passwd")
+
+
 def hand_over(paths, user):
     """Gives `user` the temp files hearthd needs: the directory, its config, the socket."""
     for path in paths:
@@ -91,31 +106,49 @@ def main():
     parser.add_argument("hearthd")
     parser.add_argument("--plugin-path", default=None)
     parser.add_argument("--user", default=None)
+    parser.add_argument("--chroot", default=None)
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--state-dir", default=None)
+    parser.add_argument("--socket-dir", default=None)
     args = parser.parse_args()
-    user = pwd.getpwnam(args.user) if args.user and os.geteuid() == 0 else None
+    if args.chroot and not (args.config and args.state_dir and args.socket_dir):
+        parser.error("--chroot needs --config, --state-dir and --socket-dir")
+    root = args.chroot or ""
+    user = None
+    if args.user and os.geteuid() == 0:
+        user = user_in_root(root, args.user) if root else pwd.getpwnam(args.user)
 
     with tempfile.TemporaryDirectory(prefix="hearth-notify-") as work:
-        config = os.path.join(work, "hearth.yaml")
-        with open(config, "w") as f:
-            f.write(MINIMAL_CONFIG)
-        state_dir = os.path.join(work, "state")
-        notify_path = os.path.join(work, "notify.sock")
+        if root:
+            config, state_dir = args.config, args.state_dir
+            notify_path = os.path.join(args.socket_dir, "notify.sock")  # as hearthd sees it
+        else:
+            config = os.path.join(work, "hearth.yaml")
+            with open(config, "w") as f:
+                f.write(MINIMAL_CONFIG)
+            state_dir = os.path.join(work, "state")
+            notify_path = os.path.join(work, "notify.sock")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.bind(notify_path)
+        sock.bind(root + notify_path)
 
         if user:
-            hand_over([work, config, notify_path], user)
+            hand_over([root + notify_path] if root else [work, config, notify_path], user)
         env = dict(os.environ, NOTIFY_SOCKET=notify_path, WATCHDOG_USEC=str(WATCHDOG_USEC))
         env.pop("WATCHDOG_PID", None)
         command = [args.hearthd, "--config", config, "--state-dir", state_dir]
         if args.plugin_path:
             command += ["--plugin-path", args.plugin_path]
+        drop = dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[]) if user else {}
+        if root:
+            # chroot(8) needs root; it drops to the user itself once inside.
+            userspec = [f"--userspec={user.pw_uid}:{user.pw_gid}"] if user else []
+            command = ["chroot", *userspec, root, *command]
+            drop = {}
         started = time.monotonic()
         log_path = os.path.join(work, "hearthd.log")
         log = open(log_path, "wb")
-        drop = dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[]) if user else {}
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   cwd=work, **drop)
+                                   cwd=root or work, **drop)
         try:
             deadline = started + READY_TIMEOUT_S
             ready_at = None

@@ -93,4 +93,61 @@ std::string describe_text(const hearth_plugin_desc &plugin) {
   return out;
 }
 
+namespace {
+
+// A table cell: '|' would end the cell and a line break the row.
+std::string cell(std::string text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else {
+      out += (c == '\n' ? ' ' : c);
+    }
+  }
+  return out;
+}
+
+std::string param_row_markdown(const hearth_param_desc &param) {
+  std::string help = text_or(param.help);
+  if (param.choices) help += fmt::format(" One of: {}.", param.choices);
+  const std::string fallback = param.default_value ? fmt::format("`{}`", param.default_value) : "";
+  return fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", text_or(param.name),
+                     param_type_name(param.type),
+                     (param.flags & HEARTH_PARAM_REQUIRED) ? "yes" : "no", cell(fallback),
+                     cell(range_text(param)), cell(text_or(param.unit)), cell(help));
+}
+
+std::string driver_markdown(const hearth_driver_desc &driver) {
+  std::string out = fmt::format("\n### `{}` ({})\n\n{}\n\n", text_or(driver.name),
+                                text_or(driver.device_class), text_or(driver.summary));
+  if (driver.param_count == 0) return out + "No parameters.\n";
+  out += "| parameter | type | required | default | range | unit | description |\n";
+  out += "|---|---|---|---|---|---|---|\n";
+  for (uint32_t p = 0; p < driver.param_count; ++p) out += param_row_markdown(param_at(driver, p));
+  return out;
+}
+
+}  // namespace
+
+std::string describe_markdown(const std::vector<const hearth_plugin_desc *> &plugins) {
+  std::string out =
+      "# Driver configuration reference\n\n"
+      "<!-- Generated from the plugins' parameter tables by `hearthd --describe all --markdown`;\n"
+      "     do not edit. Regenerate: cmake --build <build dir> --target config-reference -->\n\n"
+      "The parameters each built-in driver takes under a device entry's `params:` in the site\n"
+      "configuration (docs/configuration.md). A `duration` is written like `250ms`, `1.5s`,\n"
+      "`10min` or `2h`; a range `a..b` includes both ends.\n";
+  for (const auto *plugin : plugins) {
+    out += fmt::format("\n## {} {}\n\n{} ({}, {}); plugin ABI {}.\n", text_or(plugin->id),
+                       text_or(plugin->version, "?"), text_or(plugin->summary),
+                       text_or(plugin->vendor, "?"), text_or(plugin->license, "?"),
+                       abi_version_text(plugin->abi_version));
+    for (uint32_t d = 0; d < plugin->driver_count; ++d) {
+      out += driver_markdown(driver_at(*plugin, d));
+    }
+  }
+  return out;
+}
+
 }  // namespace hearth::host

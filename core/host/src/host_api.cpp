@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <cstring>
 
+#include "hearth/host/journal_log.hpp"
 #include "hearth/host/runtime.hpp"
 
 namespace hearth::host {
@@ -92,6 +93,7 @@ void host_log(hearth_device *handle, int32_t level, const char *message) {
     return;
   }
   if (!device->runtime.log_limiter_allows(device->id)) return;
+  const ScopedLogSource source({device->id, device->plugin.id});  // the journal's HEARTH_ fields
   spdlog::log(spd_level, "[{}] {}", device->id, text);
 }
 
