@@ -49,8 +49,10 @@ Digest Sha512::finish() {
 }
 
 std::vector<uint8_t> signed_message(const Digest &payload_digest) {
-  std::vector<uint8_t> message(kMagicLine, kMagicLine + std::strlen(kMagicLine));
-  message.insert(message.end(), payload_digest.begin(), payload_digest.end());
+  const std::string_view magic = kMagicLine;
+  std::vector<uint8_t> message(magic.size() + payload_digest.size());
+  std::memcpy(message.data(), magic.data(), magic.size());
+  std::memcpy(message.data() + magic.size(), payload_digest.data(), payload_digest.size());
   return message;
 }
 

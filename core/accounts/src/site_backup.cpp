@@ -226,7 +226,7 @@ fs::path destination(const SiteLayout &target, EntryKind kind, const fs::path &r
     case EntryKind::config:
       return target.config_dir / relative;
     case EntryKind::state:
-      return target.state_dir / relative;
+      return relative == kDatabaseFile ? target.database() : target.state_dir / relative;
     case EntryKind::keys:
       return target.state_dir / "keys" / relative;
   }
@@ -244,9 +244,7 @@ void move_file(const fs::path &from, const fs::path &to) {
 }
 
 std::optional<std::string> why_not_fresh(const SiteLayout &target) {
-  if (fs::exists(target.state_dir / kDatabaseFile)) {
-    return (target.state_dir / kDatabaseFile).string() + " exists";
-  }
+  if (fs::exists(target.database())) return target.database().string() + " exists";
   const auto yaml = files_under(target.config_dir, is_yaml);
   if (!yaml.empty()) return (target.config_dir / yaml.front()).string() + " exists";
   return std::nullopt;
@@ -306,7 +304,7 @@ BackupSummary create_backup(const SiteLayout &site, const signing::PrivateKey &k
   for (const auto &file : files_under(site.config_dir, is_yaml)) {
     payload.entry(EntryKind::config, file, site.config_dir / file);
   }
-  const fs::path database = site.state_dir / kDatabaseFile;
+  const fs::path database = site.database();
   if (!fs::exists(database)) fail(database, "no database to back up");
   copy_database(database, database_copy);
   payload.entry(EntryKind::state, kDatabaseFile, database_copy);
@@ -378,7 +376,7 @@ BackupCheck restore_backup(const fs::path &archive, const signing::TrustStore &t
     if (!check.ok()) return abandon(check);
 
     const auto database = std::find_if(moves.begin(), moves.end(), [&](const auto &move) {
-      return move.second == target.state_dir / kDatabaseFile;
+      return move.second == target.database();
     });
     std::string error = "the backup holds no database";
     if (database == moves.end() || !database_is_intact(database->first, error)) {

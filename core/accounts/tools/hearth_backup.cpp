@@ -2,7 +2,7 @@
 // docs/accounts.md "Controller replacement", docs/adr/0004-site-backup-trust.md).
 //
 //   hearth-backup public-key [--state-dir D]                 the box's backup key, for the records
-//   hearth-backup create  [--state-dir D] [--config-dir C] -o site.hbk
+//   hearth-backup create  [--state-dir D] [--config-dir C] [--database F] -o site.hbk
 //   hearth-backup verify  --trust old-box.pem site.hbk
 //   hearth-backup restore --trust old-box.pem [--state-dir D] [--config-dir C] site.hbk
 //
@@ -47,6 +47,7 @@ int main(int argc, char **argv) {
   app.require_subcommand(1);
   std::string state_dir = "/var/lib/hearth";
   std::string config_dir = "/etc/hearth";
+  std::string database;
   std::string archive;
   std::vector<std::string> trusted_files;
 
@@ -56,6 +57,7 @@ int main(int argc, char **argv) {
   auto *create = app.add_subcommand("create", "write a signed backup of this site");
   create->add_option("--state-dir", state_dir, "hearthd's state directory");
   create->add_option("--config-dir", config_dir, "the directory of the YAML files");
+  create->add_option("--database", database, "the database (default <state-dir>/hearth.db)");
   create->add_option("-o,--output", archive, "the archive to write")->required();
 
   auto *verify = app.add_subcommand("verify", "check a backup's signature and structure");
@@ -66,6 +68,7 @@ int main(int argc, char **argv) {
   auto *restore = app.add_subcommand("restore", "restore a backup onto this (fresh) box");
   restore->add_option("--state-dir", state_dir, "hearthd's state directory (hearthd stopped)");
   restore->add_option("--config-dir", config_dir, "where the YAML files go");
+  restore->add_option("--database", database, "where the database goes (default <state-dir>/hearth.db)");
   restore->add_option("--trust", trusted_files, "a trusted public key (PEM); repeatable");
   restore->add_option("archive", archive, "the backup")->required();
   CLI11_PARSE(app, argc, argv);
@@ -80,7 +83,7 @@ int main(int argc, char **argv) {
     if (*create) {
       const auto key = backup::load_or_create_box_key(state_dir);
       const auto summary =
-          backup::create_backup({state_dir, config_dir}, key, archive, now_wall_ms());
+          backup::create_backup({state_dir, config_dir, database}, key, archive, now_wall_ms());
       std::cout << archive << ": " << summary.entries.size() << " entries, " << summary.bytes
                 << " bytes, signed by key " << summary.key_id << "\n";
       for (const auto &entry : summary.entries) std::cout << "  " << entry << "\n";
@@ -88,7 +91,7 @@ int main(int argc, char **argv) {
     }
     const auto trusted = trust_of(state_dir, trusted_files);
     if (*verify) return report(backup::verify_backup(archive, trusted));
-    return report(backup::restore_backup(archive, trusted, {state_dir, config_dir}));
+    return report(backup::restore_backup(archive, trusted, {state_dir, config_dir, database}));
   } catch (const std::exception &error) {
     std::cerr << "hearth-backup: " << error.what() << "\n";
     return 1;

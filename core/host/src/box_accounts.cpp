@@ -4,9 +4,10 @@
 
 namespace hearth::host {
 
-BoxAccounts::BoxAccounts(Runtime &runtime, const std::filesystem::path &state_dir,
+BoxAccounts::BoxAccounts(Runtime &runtime, const std::filesystem::path &database_file,
+                         const std::filesystem::path &state_dir,
                          const std::filesystem::path &config_dir)
-    : database_(std::make_unique<store::Database>(state_dir / "hearth.db")),
+    : database_(std::make_unique<store::Database>(database_file)),
       accounts_(std::make_unique<accounts::Accounts>(
           *database_, runtime.clock(),
           accounts::load_or_create_initial_passwords(state_dir / "initial-passwords"),

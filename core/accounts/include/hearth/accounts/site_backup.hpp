@@ -39,6 +39,10 @@ inline constexpr char kBackupTrustDir[] = "backup-trusted";      // in <state_di
 struct SiteLayout {
   std::filesystem::path state_dir;   // hearth.db, failsafe.json, keys/
   std::filesystem::path config_dir;  // the YAML files (*.yaml, *.yml, in subfolders too)
+  std::filesystem::path database_file = {};  // empty: <state_dir>/hearth.db
+  std::filesystem::path database() const {
+    return database_file.empty() ? state_dir / "hearth.db" : database_file;
+  }
 };
 
 // <state_dir>/keys/box-signing.pem, made (mode 0600) when missing. Throws signing::SigningError.

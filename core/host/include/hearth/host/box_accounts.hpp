@@ -1,6 +1,6 @@
 #pragma once
 // hearthd's accounts and RST-button resets, wired to the runtime (docs/accounts.md):
-//   - a second SQLite connection on <state_dir>/hearth.db for the accounts (the web layer calls
+//   - a second SQLite connection on the core's database file for the accounts (the web layer calls
 //     them from its own threads; the runtime's connection is the core thread's);
 //   - the initial passwords from <state_dir>/initial-passwords (made at first start);
 //   - the settings from <config_dir>/accounts.yaml (optional);
@@ -18,8 +18,8 @@ namespace hearth::host {
 class BoxAccounts {
  public:
   // Throws std::runtime_error for an unreadable database, initial-passwords or accounts.yaml.
-  BoxAccounts(Runtime &runtime, const std::filesystem::path &state_dir,
-              const std::filesystem::path &config_dir);
+  BoxAccounts(Runtime &runtime, const std::filesystem::path &database_file,
+              const std::filesystem::path &state_dir, const std::filesystem::path &config_dir);
 
   accounts::Accounts &accounts() { return *accounts_; }
   BoxResets &resets() { return *resets_; }
