@@ -11,6 +11,7 @@
 
 #include "hearth/hal/yaml_settings.hpp"
 #include "hearth/host/board.hpp"
+#include "hearth/host/box_accounts.hpp"
 #include "hearth/host/describe.hpp"
 #include "hearth/host/failsafe_store.hpp"
 #include "hearth/host/host_api.hpp"
@@ -207,6 +208,9 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   hearth::host::Board board(runtime, hearth::hal::make_hal(hal_settings),
                             hearth::host::ripple_settings_from(loaded.config.energy));
   board.start();
+  // The accounts and the RST button's resets (docs/accounts.md).
+  hearth::host::BoxAccounts box_accounts(runtime, state_dir / "hearth.db", state_dir,
+                                         fs::path(options.config_file).parent_path());
   runtime.apply(loaded.config);
 
   std::function<void()> wait_reload = [&] {
@@ -225,6 +229,8 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   };
   wait_reload();
   runtime.run();
+  // A factory reset stopped the loop: exit so that systemd starts hearthd afresh.
+  if (box_accounts.restart_requested()) return hearth::host::kExitRestartRequested;
   return 0;
 }
 
