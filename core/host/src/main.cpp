@@ -33,6 +33,7 @@ struct Options {
   bool verbose = false;
   std::vector<std::string> plugin_path;
   std::string state_dir;
+  std::string database;  // empty: HEARTH_DB, else <state dir>/hearth.db
 };
 
 
@@ -185,7 +186,15 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   const fs::path state_dir = state_dir_of(options, early);
   replay_failsafe(state_dir);  // safe limits first, before any third-party code runs
 
-  hearth::host::Runtime runtime(hearth::host::RuntimeOptions{.state_dir = state_dir});
+  hearth::host::RuntimeOptions runtime_options;
+  runtime_options.state_dir = state_dir;
+  const char *database_env = std::getenv("HEARTH_DB");
+  if (!options.database.empty()) {
+    runtime_options.database_path = options.database;
+  } else if (database_env != nullptr) {
+    runtime_options.database_path = database_env;
+  }
+  hearth::host::Runtime runtime(runtime_options);
   // Signals are ours before any device starts: a SIGHUP that arrives during start-up reloads
   // instead of ending the process.
   boost::asio::signal_set stop_signals(runtime.io(), SIGINT, SIGTERM);
@@ -249,6 +258,8 @@ int main(int argc, char **argv) {
                "replay the registered fail-safe writes without loading plugins, then exit");
   app.add_option("--plugin-path", options.plugin_path, "directory to load plugins from");
   app.add_option("--state-dir", options.state_dir, "where hearthd keeps its state");
+  app.add_option("--db", options.database,
+                 "the SQLite database (settings, history); default <state dir>/hearth.db");
   app.add_flag("-v,--verbose", options.verbose, "debug logging");
   CLI11_PARSE(app, argc, argv);
 

@@ -40,9 +40,25 @@ Runtime::Runtime(RuntimeOptions options, const Clock &clock)
                     }}),
       loader_(host_api_table()) {
   std::filesystem::create_directories(options_.state_dir);
-  database_ = std::make_unique<store::Database>(options_.state_dir / "hearth.db");
+  if (options_.database_path.empty()) options_.database_path = options_.state_dir / "hearth.db";
+  if (options_.database_path.has_parent_path()) {
+    std::filesystem::create_directories(options_.database_path.parent_path());
+  }
+  database_ = std::make_unique<store::Database>(options_.database_path);
   kv_ = std::make_unique<store::KvStore>(*database_);
   settings_ = std::make_unique<store::SettingsStore>(*database_);
+  options_.history.database_path = options_.database_path;
+  history_ = std::make_unique<HistoryService>(
+      points_, alarms_, clock_, io_, workers_, options_.history,
+      [this] {
+        std::vector<store::IdentityReport> identities;
+        for (const auto &device : devices_) {
+          identities.push_back({device->id, device->config.driver, device->model, device->serial,
+                                device->firmware});
+        }
+        return identities;
+      },
+      kv_.get());
 }
 
 Runtime::~Runtime() {
@@ -395,6 +411,7 @@ void Runtime::start_services() {
   schedule_core_tick();
   schedule_kv_flush();
   schedule_command_expiry();
+  history_->start();
   watchdog_.start();
 }
 
@@ -417,6 +434,7 @@ void Runtime::request_stop() {
 
 void Runtime::shutdown() {
   for (auto it = devices_.rbegin(); it != devices_.rend(); ++it) stop_device(**it);
+  history_->stop();  // the running minutes and the last alarm changes, written and waited for
   try {
     kv_->flush();
   } catch (const std::exception &error) {

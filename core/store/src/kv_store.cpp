@@ -144,4 +144,21 @@ size_t KvStore::flush() {
   return batch.size();
 }
 
+size_t KvStore::move_device(std::string_view from, std::string_view to) {
+  flush();  // the newest values first, so the move carries them
+  Transaction transaction(db_);
+  Statement drop(db_, "DELETE FROM kv WHERE device = ?");
+  drop.bind(1, to).run();
+  Statement move(db_, "UPDATE kv SET device = ? WHERE device = ?");
+  move.bind(1, to).bind(2, from).run();
+  const auto moved = static_cast<size_t>(db_.changes());
+  transaction.commit();
+  // Both devices' cached entries are out of date now; they reload on the next get().
+  std::erase_if(entries_, [&](const auto &entry) {
+    const auto device = split_cache_key(entry.first).first;
+    return device == from || device == to;
+  });
+  return moved;
+}
+
 }  // namespace hearth::store

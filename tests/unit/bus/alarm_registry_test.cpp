@@ -111,5 +111,55 @@ TEST_F(AlarmRegistryTest, RemovedListenerHearsNothingMore) {
   EXPECT_EQ(calls, 1);
 }
 
+TEST_F(AlarmRegistryTest, AcknowledgeRecordsWhoAndWhenOnceAndOnlyForActiveAlarms) {
+  alarms_.raise("inverter-1", 4, HEARTH_SEVERITY_MAJOR, "insulation", kT0);
+  EXPECT_EQ(alarms_.acknowledge("inverter-1", 4, "", kT0 + 5), HEARTH_E_INVALID);
+  EXPECT_EQ(alarms_.acknowledge("inverter-1", 5, "installer", kT0 + 5), HEARTH_E_NOT_FOUND);
+  ASSERT_EQ(alarms_.acknowledge("inverter-1", 4, "installer", kT0 + 5), HEARTH_OK);
+  const Alarm *alarm = alarms_.find("inverter-1", 4);
+  EXPECT_EQ(alarm->acknowledged_by, "installer");
+  EXPECT_EQ(alarm->acknowledged_wall_ms, kT0 + 5);
+  EXPECT_EQ(events_.back().change, AlarmChange::acknowledged);
+  // The first acknowledgement stands.
+  EXPECT_EQ(alarms_.acknowledge("inverter-1", 4, "owner", kT0 + 6), HEARTH_E_STATE);
+  EXPECT_EQ(alarms_.find("inverter-1", 4)->acknowledged_by, "installer");
+  // Once cleared, there is nothing to acknowledge.
+  alarms_.clear("inverter-1", 4, kT0 + 7);
+  EXPECT_EQ(alarms_.acknowledge("inverter-1", 4, "owner", kT0 + 8), HEARTH_E_NOT_FOUND);
+}
+
+TEST_F(AlarmRegistryTest, AWorseRaiseDropsTheAcknowledgementAMilderOneKeepsIt) {
+  alarms_.raise("battery-1", 2, HEARTH_SEVERITY_MINOR, "warm", kT0);
+  alarms_.acknowledge("battery-1", 2, "owner", kT0 + 1);
+  alarms_.raise("battery-1", 2, HEARTH_SEVERITY_WARNING, "warm, cooling", kT0 + 2);
+  EXPECT_EQ(alarms_.find("battery-1", 2)->acknowledged_by, "owner");
+  alarms_.raise("battery-1", 2, HEARTH_SEVERITY_CRITICAL, "hot", kT0 + 3);
+  EXPECT_EQ(alarms_.find("battery-1", 2)->acknowledged_by, "");
+  EXPECT_EQ(alarms_.acknowledge("battery-1", 2, "installer", kT0 + 4), HEARTH_OK);
+}
+
+TEST_F(AlarmRegistryTest, RecentEventsLogRaiseClearAcknowledgeWithAuthorsAndIsBounded) {
+  AlarmRegistry small(3);
+  small.raise("meter-1", 1, HEARTH_SEVERITY_MINOR, "a", kT0);
+  small.acknowledge("meter-1", 1, "installer", kT0 + 1);
+  small.clear("meter-1", 1, kT0 + 2);
+  auto events = small.recent_events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].change, AlarmChange::raised);
+  EXPECT_EQ(events[0].author, "meter-1");
+  EXPECT_EQ(events[1].change, AlarmChange::acknowledged);
+  EXPECT_EQ(events[1].author, "installer");
+  EXPECT_EQ(events[1].wall_ms, kT0 + 1);
+  EXPECT_EQ(events[2].change, AlarmChange::cleared);
+  EXPECT_EQ(events[2].wall_ms, kT0 + 2);
+  small.raise("meter-1", 2, HEARTH_SEVERITY_MINOR, "b", kT0 + 3);
+  events = small.recent_events();
+  ASSERT_EQ(events.size(), 3u);  // the oldest fell out
+  EXPECT_EQ(events[0].change, AlarmChange::acknowledged);
+  EXPECT_EQ(events[2].sequence, 4u);
+  EXPECT_EQ(small.recent_events(1).front().code, 2);
+  EXPECT_EQ(to_string(AlarmChange::acknowledged), "acknowledged");
+}
+
 }  // namespace
 }  // namespace hearth::bus

@@ -15,6 +15,7 @@
 #include <hearth/core/clock.hpp>
 #include <hearth/host/device.hpp>
 #include <hearth/host/failsafe_store.hpp>
+#include <hearth/host/history_service.hpp>
 #include <hearth/host/plugin_loader.hpp>
 #include <hearth/host/watchdog.hpp>
 #include <hearth/links/modbus_link.hpp>
@@ -40,6 +41,8 @@ namespace hearth::host {
 
 struct RuntimeOptions {
   std::filesystem::path state_dir = "/var/lib/hearth";
+  std::filesystem::path database_path{};  // empty: state_dir / "hearth.db"
+  HistoryOptions history{};               // its database_path is the one above
   std::chrono::milliseconds core_stall_timeout{500};
   // A plugin call longer than this is an overrun; `overruns_to_disable` of them within
   // `overrun_window` disable the device.
@@ -101,6 +104,7 @@ class Runtime {
   bus::HealthRegistry &health() { return health_; }
   store::SettingsStore &settings() { return *settings_; }
   store::KvStore &kv() { return *kv_; }
+  HistoryService &history() { return *history_; }
   FailsafeStore &failsafe() { return failsafe_; }
   Watchdog &watchdog() { return watchdog_; }
   uint64_t stall_writes_done() const { return stall_writes_done_.load(); }
@@ -175,6 +179,7 @@ class Runtime {
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<store::KvStore> kv_;
   std::unique_ptr<store::SettingsStore> settings_;
+  std::unique_ptr<HistoryService> history_;  // after the stores: stops before them
   FailsafeStore failsafe_;
   Watchdog watchdog_;
   PluginLoader loader_;

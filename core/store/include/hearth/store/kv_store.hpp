@@ -67,6 +67,11 @@ class KvStore {
   void batch_written(const KvBatch &batch);
   void batch_failed(const KvBatch &batch);
 
+  // Moves every entry of device `from` to device `to` (replacing any of `to`'s), on disk at once:
+  // a field device replacement the installer refused keeps the old hardware's state apart
+  // (hearth/store/device_registry.hpp). Returns the entries moved; throws on a SQLite error.
+  size_t move_device(std::string_view from, std::string_view to);
+
   size_t dirty_count() const { return dirty_count_; }
   const KvStats &stats() const { return stats_; }
   const std::string &last_error() const { return last_error_; }
