@@ -62,7 +62,8 @@ Accounts::Accounts(store::Database &db, const Clock &clock, InitialPasswords ini
   // Hashed once here, so that a reset - on the core thread, from the RST button - is a plain
   // UPDATE and never waits for argon2.
   for (const Role role : kRoles) {
-    initial_hashes_[static_cast<size_t>(role)] = hash_password(initial_password(role), settings_.hash);
+    initial_hashes_[static_cast<size_t>(role)] =
+        hash_password(initial_password(role), settings_.hash);
   }
   for (const Role role : kRoles) {
     auto exists = db_.prepare("SELECT 1 FROM accounts WHERE name = ?");
@@ -116,11 +117,10 @@ LoginResult Accounts::login(std::string_view account, std::string_view password,
     record_failure(*role, peer);
     const AccountState after = read_state(*role);
     const int64_t locked_ms = lock_remaining_ms(after, clock_.wall_ms());
-    auto result =
-        refuse(account, peer, LoginRefusal::wrong_password,
-               locked_ms > 0 ? "wrong password; too many wrong passwords: locked for " +
-                                   minutes_text(locked_ms)
-                             : std::string("wrong password"));
+    auto result = refuse(account, peer, LoginRefusal::wrong_password,
+                         locked_ms > 0 ? "wrong password; too many wrong passwords: locked for " +
+                                             minutes_text(locked_ms)
+                                       : std::string("wrong password"));
     result.locked_for_ms = locked_ms;
     return result;
   }
@@ -152,8 +152,8 @@ bool Accounts::is_local_peer(std::string_view peer) const {
   return false;
 }
 
-LoginResult Accounts::refuse(std::string_view account, std::string_view peer,
-                             LoginRefusal refusal, std::string message) {
+LoginResult Accounts::refuse(std::string_view account, std::string_view peer, LoginRefusal refusal,
+                             std::string message) {
   record_audit(account, "refused", peer, to_string(refusal));
   LoginResult result;
   result.refusal = refusal;
@@ -253,7 +253,8 @@ bool Accounts::logout(std::string_view token) {
 
 void Accounts::end_sessions_of(std::string_view account, const std::string *except_key) {
   std::erase_if(sessions_, [&](const auto &entry) {
-    return entry.second.info.account == account && (except_key == nullptr || entry.first != *except_key);
+    return entry.second.info.account == account &&
+           (except_key == nullptr || entry.first != *except_key);
   });
 }
 
@@ -343,7 +344,8 @@ void Accounts::reset_to_initial(std::string_view event, std::string_view by) {
 void Accounts::reset_passwords(std::string_view by) {
   std::lock_guard lock(mutex_);
   reset_to_initial("password-reset", by);
-  password_free_until_mono_ns_ = clock_.mono_ns() + ms_of(settings_.password_free_window) * kNsPerMs;
+  password_free_until_mono_ns_ =
+      clock_.mono_ns() + ms_of(settings_.password_free_window) * kNsPerMs;
 }
 
 void Accounts::restore_factory_accounts(std::string_view by) {
@@ -386,8 +388,8 @@ AccountState Accounts::state(Role role) {
   return read_state(role);
 }
 
-void Accounts::record_audit(std::string_view account, std::string_view event,
-                            std::string_view peer, std::string_view note) {
+void Accounts::record_audit(std::string_view account, std::string_view event, std::string_view peer,
+                            std::string_view note) {
   db_.prepare("INSERT INTO accounts_audit (wall_ms, account, event, peer, note) VALUES (?,?,?,?,?)")
       .bind(1, clock_.wall_ms())
       .bind(2, account.substr(0, kAuditFieldBytes))

@@ -9,8 +9,8 @@ namespace {
 
 [[noreturn]] void fail(const std::filesystem::path &file, const YAML::Node &node,
                        const std::string &key, const std::string &problem) {
-  throw std::runtime_error(file.string() + ":" + std::to_string(node.Mark().line + 1) + ": " +
-                           key + ": " + problem);
+  throw std::runtime_error(file.string() + ":" + std::to_string(node.Mark().line + 1) + ": " + key +
+                           ": " + problem);
 }
 
 int64_t number(const std::filesystem::path &file, const YAML::Node &node, const std::string &key,

@@ -67,12 +67,15 @@ std::string to_base64(const std::vector<uint8_t> &bytes) {
 std::optional<std::vector<uint8_t>> from_base64(const std::string &text) {
   if (text.empty() || text.size() % 4 != 0) return std::nullopt;
   std::vector<uint8_t> bytes(text.size() / 4 * 3);
-  const int length = EVP_DecodeBlock(bytes.data(), reinterpret_cast<const unsigned char *>(text.data()),
-                                     static_cast<int>(text.size()));
+  const int length =
+      EVP_DecodeBlock(bytes.data(), reinterpret_cast<const unsigned char *>(text.data()),
+                      static_cast<int>(text.size()));
   if (length < 0) return std::nullopt;
   size_t padding = 0;
-  if (text.ends_with("==")) padding = 2;
-  else if (text.ends_with("=")) padding = 1;
+  if (text.ends_with("=="))
+    padding = 2;
+  else if (text.ends_with("="))
+    padding = 1;
   bytes.resize(static_cast<size_t>(length) - padding);
   // Canonical only: the text must be exactly what encoding the bytes gives back.
   if (to_base64(bytes) != text) return std::nullopt;
@@ -167,7 +170,8 @@ bool PayloadReader::read_preamble(int64_t &created_wall_ms) {
     return false;
   }
   const std::string value = first->substr(kKey.size());
-  const auto [end, rc] = std::from_chars(value.data(), value.data() + value.size(), created_wall_ms);
+  const auto [end, rc] =
+      std::from_chars(value.data(), value.data() + value.size(), created_wall_ms);
   if (rc != std::errc() || end != value.data() + value.size()) {
     error_ = "malformed created-wall-ms line";
     return false;

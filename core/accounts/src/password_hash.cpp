@@ -1,7 +1,7 @@
 #include <argon2.h>
 
-#include <hearth/accounts/password_hash.hpp>
 #include <cstdio>
+#include <hearth/accounts/password_hash.hpp>
 #include <stdexcept>
 #include <string>
 

@@ -135,25 +135,22 @@ struct Verified {
 
 Verified verify_signature(const fs::path &archive, const signing::TrustStore &trusted) {
   Verified result;
-  std::ifstream in(archive, std::ios::binary);
-  if (!in) {
-    result.check = refusal(BackupStatus::unreadable, archive, "cannot read");
+  auto refused = [&](BackupStatus status, const std::string &what, std::string key_id = {}) {
+    result.check = refusal(status, archive, what, std::move(key_id));
     return result;
-  }
+  };
+  std::ifstream in(archive, std::ios::binary);
+  if (!in) return refused(BackupStatus::unreadable, "cannot read");
   std::string error;
   const auto header = detail::read_header(in, error);
-  if (!header) {
-    result.check = refusal(BackupStatus::malformed, archive, error);
-    return result;
-  }
+  if (!header) return refused(BackupStatus::malformed, error);
   result.signer = trusted.find(header->key_id);
   if (result.signer == nullptr) {
-    result.check = refusal(BackupStatus::unknown_key, archive,
-                           "signed by key " + header->key_id +
-                               ", which this box does not trust (give it the old box's public "
-                               "key with --trust)",
-                           header->key_id);
-    return result;
+    return refused(BackupStatus::unknown_key,
+                   "signed by key " + header->key_id +
+                       ", which this box does not trust (give it the old box's public key with "
+                       "--trust)",
+                   header->key_id);
   }
   result.payload_offset = in.tellg();
   result.payload_bytes = fs::file_size(archive) - static_cast<uint64_t>(result.payload_offset);
@@ -161,12 +158,11 @@ Verified verify_signature(const fs::path &archive, const signing::TrustStore &tr
   detail::hash_stream(in, sha);
   result.digest = sha.finish();
   if (!result.signer->key.verify(detail::signed_message(result.digest), header->signature)) {
-    result.check = refusal(BackupStatus::bad_signature, archive,
-                           "the signature of key " + header->key_id +
-                               " does not match the content: the file was changed or damaged; "
-                               "nothing was restored",
-                           header->key_id);
-    return result;
+    return refused(BackupStatus::bad_signature,
+                   "the signature of key " + header->key_id +
+                       " does not match the content: the file was changed or damaged; nothing "
+                       "was restored",
+                   header->key_id);
   }
   result.check.status = BackupStatus::ok;
   result.check.key_id = header->key_id;
@@ -314,9 +310,8 @@ BackupSummary create_backup(const SiteLayout &site, const signing::PrivateKey &k
   const fs::path keys = site.state_dir / "keys";
   // The box's own signing key stays on the box: whoever holds a backup must not be able to sign
   // one (docs/adr/0004-site-backup-trust.md).
-  for (const auto &file : files_under(keys, [](const fs::path &path) {
-         return path.filename() != kBoxSigningKeyFile;
-       })) {
+  for (const auto &file : files_under(
+           keys, [](const fs::path &path) { return path.filename() != kBoxSigningKeyFile; })) {
     payload.entry(EntryKind::keys, file, keys / file);
   }
   payload.text("end\n");
@@ -336,9 +331,8 @@ BackupCheck verify_backup(const fs::path &archive, const signing::TrustStore &tr
   try {
     const Verified verified = verify_signature(archive, trusted);
     if (!verified.check.ok()) return verified.check;
-    return walk_entries(archive, verified, [](const EntryHeader &) -> std::ostream * {
-      return nullptr;
-    });
+    return walk_entries(archive, verified,
+                        [](const EntryHeader &) -> std::ostream * { return nullptr; });
   } catch (const std::exception &error) {
     return refusal(BackupStatus::unreadable, archive, error.what());
   }

@@ -68,7 +68,8 @@ int main(int argc, char **argv) {
   auto *restore = app.add_subcommand("restore", "restore a backup onto this (fresh) box");
   restore->add_option("--state-dir", state_dir, "hearthd's state directory (hearthd stopped)");
   restore->add_option("--config-dir", config_dir, "where the YAML files go");
-  restore->add_option("--database", database, "where the database goes (default <state-dir>/hearth.db)");
+  restore->add_option("--database", database,
+                      "where the database goes (default <state-dir>/hearth.db)");
   restore->add_option("--trust", trusted_files, "a trusted public key (PEM); repeatable");
   restore->add_option("archive", archive, "the backup")->required();
   CLI11_PARSE(app, argc, argv);

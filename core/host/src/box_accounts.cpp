@@ -13,9 +13,9 @@ BoxAccounts::BoxAccounts(Runtime &runtime, const std::filesystem::path &database
           accounts::load_or_create_initial_passwords(state_dir / "initial-passwords"),
           accounts::load_accounts_settings(config_dir / "accounts.yaml"))),
       resets_(std::make_unique<BoxResets>(runtime.points(), *accounts_, runtime.settings(),
-                                           runtime.clock(), [this, &runtime] {
-                                             restart_requested_ = true;
-                                             runtime.request_stop();
-                                           })) {}
+                                          runtime.clock(), [this, &runtime] {
+                                            restart_requested_ = true;
+                                            runtime.request_stop();
+                                          })) {}
 
 }  // namespace hearth::host

@@ -13,11 +13,12 @@ BoxResets::BoxResets(bus::PointStore &points, accounts::Accounts &accounts,
       clock_(clock),
       request_restart_(std::move(request_restart)) {
   // A prefix subscription also catches the point when the Board declares it after us.
-  subscription_ = points_.subscribe_prefix(
-      kButtonEventPoint, [this](bus::PointId id, const bus::PointSample &sample) {
-        const auto *info = points_.info(id);
-        if (info != nullptr && info->name == kButtonEventPoint) on_button_event(sample);
-      });
+  subscription_ = points_.subscribe_prefix(kButtonEventPoint,
+                                           [this](bus::PointId id, const bus::PointSample &sample) {
+                                             const auto *info = points_.info(id);
+                                             if (info != nullptr && info->name == kButtonEventPoint)
+                                               on_button_event(sample);
+                                           });
 }
 
 BoxResets::~BoxResets() {
@@ -51,17 +52,18 @@ ResetOutcome BoxResets::perform(accounts::ResetKind kind, std::string_view by) {
     if (kind == accounts::ResetKind::passwords) {
       accounts_.reset_passwords(by);
       ++resets_done_;
-      spdlog::warn("{} by {}: both passwords are the initial ones again; password-free login "
-                   "from the access point or a link-local address for {} s",
-                   to_string(kind), by, accounts_.settings().password_free_window.count());
+      spdlog::warn(
+          "{} by {}: both passwords are the initial ones again; password-free login "
+          "from the access point or a link-local address for {} s",
+          to_string(kind), by, accounts_.settings().password_free_window.count());
       return {true, "passwords reset"};
     }
     const auto report = accounts::factory_reset(accounts_, settings_, by, clock_.wall_ms());
     ++resets_done_;
-    spdlog::warn("{} by {}: {} settings overrides dropped, {} networking overrides kept, "
-                 "accounts at factory state; restarting",
-                 to_string(kind), by, report.overrides_cleared.size(),
-                 report.overrides_kept.size());
+    spdlog::warn(
+        "{} by {}: {} settings overrides dropped, {} networking overrides kept, "
+        "accounts at factory state; restarting",
+        to_string(kind), by, report.overrides_cleared.size(), report.overrides_kept.size());
     if (request_restart_) request_restart_();
     return {true, "factory settings restored; restarting"};
   } catch (const std::exception &error) {

@@ -137,8 +137,8 @@ TEST_F(AccountsTest, PasswordFreeLoginOnlyAfterAResetAndOnlyFromLocalAddresses) 
 
   accounts_->reset_passwords("test");
   EXPECT_EQ(accounts_->password_free_remaining_ms(), 180'000);
-  for (const char *local : {"fe80::1%wlan0", "fe80::abcd", "169.254.10.20", "192.168.8.33",
-                            "::ffff:192.168.8.7"}) {
+  for (const char *local :
+       {"fe80::1%wlan0", "fe80::abcd", "169.254.10.20", "192.168.8.33", "::ffff:192.168.8.7"}) {
     const auto result = accounts_->login("owner", "", local);
     ASSERT_TRUE(result) << local << ": " << result.message;
     EXPECT_TRUE(result.session.password_change_required) << local;

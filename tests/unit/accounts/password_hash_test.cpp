@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <hearth/accounts/password_hash.hpp>
 #include <iostream>
 
@@ -8,11 +9,15 @@ namespace hearth::accounts {
 namespace {
 
 TEST(PasswordHash, DefaultParametersAreTheOnesReadBackFromTheEncodedHash) {
+  // The figure docs/accounts.md quotes: CPU time is what the box pays; wall time also shows how
+  // busy the machine was.
   const auto started = std::chrono::steady_clock::now();
+  const std::clock_t cpu_started = std::clock();
   const std::string encoded = hash_password("correct horse");
+  const double cpu_ms = 1000.0 * double(std::clock() - cpu_started) / CLOCKS_PER_SEC;
   const auto spent = std::chrono::steady_clock::now() - started;
-  std::cout << "one argon2id hash with the default parameters: "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(spent).count() << " ms\n";
+  std::cout << "one argon2id hash with the default parameters: " << cpu_ms << " ms CPU, "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(spent).count() << " ms wall\n";
   EXPECT_TRUE(encoded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$")) << encoded;
   const auto params = params_of(encoded);
   ASSERT_TRUE(params);

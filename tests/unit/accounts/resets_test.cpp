@@ -1,7 +1,7 @@
 #include <hearth/accounts/resets.hpp>
-#include <set>
 #include <hearth/store/kv_store.hpp>
 #include <hearth/store/settings_store.hpp>
+#include <set>
 
 #include "accounts_fixture.hpp"
 #include "table_snapshot.hpp"
@@ -76,7 +76,8 @@ class ResetsTest : public testing::AccountsFixture {
       EXPECT_EQ(state.failed_logins, 0) << to_string(role);
     }
     EXPECT_TRUE(accounts_->login("installer", kInitial.installer, kLanPeer));
-    EXPECT_TRUE(accounts_->login("owner", kInitial.owner, kLanPeer).session.password_change_required);
+    EXPECT_TRUE(
+        accounts_->login("owner", kInitial.owner, kLanPeer).session.password_change_required);
     EXPECT_FALSE(accounts_->login("owner", "owner-chosen-pw", kLanPeer));
   }
 
@@ -103,8 +104,8 @@ TEST_F(ResetsTest, FactoryResetDropsOverridesButNetworkingAndKeepsHistoryAndDevi
             (std::vector<std::string>{"ev.mode", "grid.feed_in_limit_w"}));
   EXPECT_EQ(report.overrides_kept,
             (std::vector<std::string>{"links.rs485-1.baud", "network.wifi_ssid"}));
-  EXPECT_EQ(changed_tables(), (std::set<std::string>{"accounts", "accounts_audit",
-                                                     "settings_audit", "settings_override"}));
+  EXPECT_EQ(changed_tables(), (std::set<std::string>{"accounts", "accounts_audit", "settings_audit",
+                                                     "settings_override"}));
   expect_only_appended("accounts_audit");
   expect_only_appended("settings_audit");
   EXPECT_EQ(testing::rows_of(db_->handle(), "SELECT key, value FROM settings_override"),

@@ -46,7 +46,8 @@ std::map<std::string, std::string> tree(const fs::path &root) {
 class SiteBackupTest : public accounts::testing::AccountsFixture {
  protected:
   SiteBackupTest() {
-    write_file(old_site_.config_dir / "hearth.yaml", "site:\n  name: house\nincludes: [devices/]\n");
+    write_file(old_site_.config_dir / "hearth.yaml",
+               "site:\n  name: house\nincludes: [devices/]\n");
     write_file(old_site_.config_dir / "devices" / "inverter.yml", "devices: []\n");
     write_file(old_site_.config_dir / "README", "not YAML: not in the backup\n");
     write_file(old_site_.state_dir / "failsafe.json", "{\"entries\": []}\n");

@@ -37,7 +37,9 @@ inline TableRows rows_of(sqlite3 *db, const std::string &sql) {
 
 inline DatabaseSnapshot snapshot(sqlite3 *db) {
   DatabaseSnapshot tables;
-  for (const auto &name : rows_of(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")) {
+  for (const auto &name : rows_of(
+           db,
+           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")) {
     const std::string table = name.substr(0, name.size() - 1);  // drop the '|'
     tables[table] = rows_of(db, "SELECT * FROM \"" + table + "\"");
   }

@@ -87,7 +87,7 @@ struct LoginResult {
   std::string token;  // empty when refused
   SessionInfo session;
   LoginRefusal refusal = LoginRefusal::none;
-  std::string message;  // why it was refused, fit to show the user; empty on success
+  std::string message;        // why it was refused, fit to show the user; empty on success
   int64_t locked_for_ms = 0;  // with locked_out: how long the lock still holds
   explicit operator bool() const { return refusal == LoginRefusal::none; }
 };
@@ -184,7 +184,7 @@ class Accounts {
   InitialPasswords initial_;
   AccountsSettings settings_;
   std::array<std::string, 2> initial_hashes_;  // by Role
-  std::mutex hash_gate_;  // one argon2 computation at a time (memory); taken before mutex_
+  std::mutex hash_gate_;      // one argon2 computation at a time (memory); taken before mutex_
   mutable std::mutex mutex_;  // db_, sessions_, password_free_until_mono_ns_
   SessionMap sessions_;
   int64_t password_free_until_mono_ns_ = 0;

@@ -37,8 +37,8 @@ inline constexpr char kBoxSigningKeyFile[] = "box-signing.pem";  // in <state_di
 inline constexpr char kBackupTrustDir[] = "backup-trusted";      // in <state_dir>/keys/
 
 struct SiteLayout {
-  std::filesystem::path state_dir;   // hearth.db, failsafe.json, keys/
-  std::filesystem::path config_dir;  // the YAML files (*.yaml, *.yml, in subfolders too)
+  std::filesystem::path state_dir;           // hearth.db, failsafe.json, keys/
+  std::filesystem::path config_dir;          // the YAML files (*.yaml, *.yml, in subfolders too)
   std::filesystem::path database_file = {};  // empty: <state_dir>/hearth.db
   std::filesystem::path database() const {
     return database_file.empty() ? state_dir / "hearth.db" : database_file;
