@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "hearth/energy/energy_service.hpp"
 #include "hearth/hal/yaml_settings.hpp"
 #include "hearth/host/board.hpp"
 #include "hearth/host/box_accounts.hpp"
@@ -221,6 +222,12 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   hearth::host::BoxAccounts box_accounts(runtime, state_dir / "hearth.db", state_dir,
                                          fs::path(options.config_file).parent_path());
   runtime.apply(loaded.config);
+  // The energy manager (docs/energy.md) starts with the core loop, after the devices.
+  hearth::energy::EnergyService energy(runtime.io(),
+                                       {runtime.points(), runtime.commands(),
+                                        runtime.capabilities(), runtime.alarms(), runtime.health()},
+                                       runtime.clock(), &runtime.settings());
+  boost::asio::post(runtime.io(), [&] { energy.apply(loaded.config); });
 
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code &error, int) {
@@ -229,6 +236,7 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
       if (next.ok()) {
         spdlog::info("SIGHUP: {} reloaded", options.config_file);
         runtime.apply(next.config);
+        energy.apply(next.config);
       } else {
         spdlog::error("SIGHUP: {} refused, the running configuration stays:\n{}",
                       options.config_file, hearth::config::format_errors(next.errors));
