@@ -27,7 +27,6 @@ constexpr hearth_param_desc kTouTable[] = {
 constexpr std::string_view kWithDays[] = {"days"};
 
 constexpr hearth_param_desc kDispatchTable[] = {
-    Param(HEARTH_PARAM_DOUBLE, "cycle_s").range(0.2, 60).unit("s"),
     Param(HEARTH_PARAM_DOUBLE, "soc_min_pct").range(0, 100).unit("%"),
     Param(HEARTH_PARAM_DOUBLE, "soc_max_pct").range(0, 100).unit("%"),
     Param(HEARTH_PARAM_ENUM, "battery_sharing").choices("proportional|priority"),

@@ -93,7 +93,7 @@ TEST_F(ConfigTest, BrokenDispatchKeysAreLocated) {
     soc_min_pct: 60
     soc_max_pct: 50
     battery_sharing: fair
-    cycle: 1
+    soc_min: 1
     loads:
       wallbx: { start_w: 4000 }
       boiler: { start_w: 1000, stop_w: 2000, min_on_s: -5 }
@@ -106,7 +106,7 @@ TEST_F(ConfigTest, BrokenDispatchKeysAreLocated) {
           at(8, 18, "energy.dispatch.soc_max_pct: must be above soc_min_pct"),
           at(9, 22,
              "energy.dispatch.battery_sharing: 'fair' is not one of: proportional, priority"),
-          at(10, 5, "energy.dispatch: unknown key 'cycle'; did you mean 'cycle_s'?"),
+          at(10, 5, "energy.dispatch: unknown key 'soc_min'; did you mean 'soc_min_pct'?"),
           at(12, 7, "energy.dispatch.loads: unknown device 'wallbx'; did you mean 'wallbox'?"),
           at(13, 40,
              "energy.dispatch.loads.boiler.stop_w: must not be above start_w (the hysteresis "

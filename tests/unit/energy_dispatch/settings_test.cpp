@@ -19,7 +19,6 @@ tou:
       target_soc_pct: 90 }
   - { window: "17:00-21:00", action: discharge, min_soc_pct: 30, days: [sat, sun] }
 dispatch:
-  cycle_s: 2
   soc_min_pct: 15
   soc_max_pct: 95
   battery_sharing: priority
@@ -34,7 +33,6 @@ dispatch:
   const DispatchSettings settings = dispatch_settings_from(energy, "Europe/Berlin");
   EXPECT_EQ(settings.mode, DispatchMode::kTou);
   EXPECT_EQ(settings.time_zone, "Europe/Berlin");
-  EXPECT_EQ(settings.cycle_ms, 2000);
   EXPECT_EQ(settings.soc_min_pct, 15);
   EXPECT_EQ(settings.soc_max_pct, 95);
   EXPECT_EQ(settings.battery_sharing, BatterySharing::kPriority);
@@ -70,7 +68,6 @@ TEST(DispatchSettingsFrom, DefaultsForAnEmptyMap) {
   const DispatchSettings settings = dispatch_settings_from(YAML::Node());
   EXPECT_EQ(settings.mode, DispatchMode::kSelfConsumption);
   EXPECT_EQ(settings.time_zone, "UTC");
-  EXPECT_EQ(settings.cycle_ms, 1000);
   EXPECT_EQ(settings.soc_min_pct, 10);
   EXPECT_EQ(settings.battery_sharing, BatterySharing::kProportional);
   EXPECT_TRUE(settings.tou.empty());

@@ -132,9 +132,6 @@ PvEstimateSettings pv_estimate_from(const YAML::Node &node) {
 }
 
 void read_dispatch(const YAML::Node &dispatch, DispatchSettings &settings) {
-  double cycle_s = static_cast<double>(settings.cycle_ms) / 1000;
-  read(dispatch, "cycle_s", cycle_s);
-  settings.cycle_ms = seconds_to_ms(cycle_s);
   read(dispatch, "soc_min_pct", settings.soc_min_pct);
   read(dispatch, "soc_max_pct", settings.soc_max_pct);
   settings.battery_sharing = parsed(

@@ -162,7 +162,8 @@ std::optional<PosixTzRule> PosixTzRule::parse(const std::string &text) {
 
 int32_t PosixTzRule::utc_offset_s(int64_t utc_s) const {
   if (!dst_offset_s) return std_offset_s;
-  const int64_t local_days = (utc_s + std_offset_s) / kSecondsPerDay;
+  const int64_t local_s = utc_s + std_offset_s;
+  const int64_t local_days = local_s / kSecondsPerDay - (local_s % kSecondsPerDay < 0 ? 1 : 0);
   const int year = civil_from_days(local_days).year;
   const int64_t start_utc =
       change_day(dst_start, year) * kSecondsPerDay + dst_start.local_time_s - std_offset_s;

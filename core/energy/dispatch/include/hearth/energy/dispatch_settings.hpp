@@ -74,7 +74,6 @@ struct PvEstimateSettings {
 struct DispatchSettings {
   DispatchMode mode = DispatchMode::kSelfConsumption;
   std::string time_zone = "UTC";  // IANA name (site.location.timezone)
-  int64_t cycle_ms = 1000;
   double soc_min_pct = 10;
   double soc_max_pct = 100;
   BatterySharing battery_sharing = BatterySharing::kProportional;
