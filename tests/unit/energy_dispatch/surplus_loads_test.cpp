@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <random>
 
@@ -106,19 +107,44 @@ TEST_F(SurplusLoads, EvChargerStepsItsCurrentInWholeAmperesFromSixUp) {
   LoadState &wallbox = site.add_load("wallbox", LoadKind::kEvCharger);
   wallbox.phases = 3;
   configure({load_settings("wallbox", 0, 0)});
-  const auto current_at = [&](double pv_w) {
+  const auto current_after = [&](double pv_w, int seconds) {
     site.pv_w = pv_w;
-    site.cycle(dispatcher);
+    for (int t = 0; t < seconds; ++t) site.cycle(dispatcher);
     return site.load("wallbox").current_a;
   };
-  EXPECT_EQ(current_at(4000), 0);  // 6 A × 3 × 230 V = 4140 W needed
-  EXPECT_EQ(current_at(5000), 7);  // 7.2 A fit
-  EXPECT_EQ(current_at(5600), 7);  // 8 A needs 8.25 A of surplus (step hysteresis)
-  EXPECT_EQ(current_at(5700), 8);
-  EXPECT_EQ(current_at(5400), 7);    // down at once: never import for the step
-  EXPECT_EQ(current_at(20000), 16);  // at most max_current_a
-  EXPECT_EQ(current_at(3000), 6);    // below 6 A but above the stop threshold: stays at 6 A
-  EXPECT_EQ(current_at(2000), 0);    // below half the start threshold: pauses
+  EXPECT_EQ(current_after(4000, 1), 0);   // 6 A × 3 × 230 V = 4140 W needed
+  EXPECT_EQ(current_after(5000, 1), 7);   // 7.2 A fit, at once when starting
+  EXPECT_EQ(current_after(5600, 30), 7);  // 8 A needs 8.25 A of surplus (step hysteresis)
+  EXPECT_EQ(current_after(5700, 10), 7);  // and for 10 s: the first cycle plus 9 s is not enough
+  EXPECT_EQ(current_after(5700, 1), 8);
+  EXPECT_EQ(current_after(5400, 1), 7);     // down at once: never import for the step
+  EXPECT_EQ(current_after(20000, 11), 16);  // at most max_current_a
+  EXPECT_EQ(current_after(3000, 1), 6);     // below 6 A but above the stop threshold: stays at 6 A
+  EXPECT_EQ(current_after(2000, 1), 0);     // below half the start threshold: pauses
+}
+
+TEST_F(SurplusLoads, EvCurrentSettlesUnderANoisySurplusInsteadOfFollowingIt) {
+  site.add_load("wallbox", LoadKind::kEvCharger).phases = 3;
+  configure({load_settings("wallbox", 300, 300)});
+  std::mt19937 random(3);
+  std::uniform_real_distribution<double> noise_w(-600, 600);
+  int changes = 0;
+  double imported_wh = 0;
+  double last_a = 0;
+  // An hour around 8 kW (11.6 A) with a slow ±1 kW swing (20 min) and ±600 W of noise each second.
+  for (int t = 0; t < 3600; ++t) {
+    site.pv_w = 8000 + 1000 * std::sin(2 * std::numbers::pi * t / 1200.0) + noise_w(random);
+    site.cycle(dispatcher);
+    const double current_a = site.load("wallbox").current_a;
+    if (current_a != last_a) ++changes;
+    last_a = current_a;
+    imported_wh += std::max(0.0, site.grid_power_w()) / 3600;
+  }
+  RecordProperty("current_changes_per_hour", changes);
+  std::printf("EV current changes in the noisy hour: %d, grid import %.1f Wh\n", changes,
+              imported_wh);
+  EXPECT_LE(changes, 120);      // of 3600 cycles: the current does not follow the noise
+  EXPECT_LT(imported_wh, 1.0);  // and it never charges from the grid for a step
 }
 
 TEST_F(SurplusLoads, SinglePhaseChargerStartsAtSixAmperesOf230Volts) {

@@ -10,9 +10,12 @@ namespace {
 // After this long on, a load's measured power stands for it; before, a load that is still
 // starting (a heat pump ramps for minutes) is counted at its nominal or commanded power.
 constexpr int64_t kSettleNs = 60'000'000'000;
-// An EV charger goes one ampere up only with this much of an ampere to spare (hysteresis
-// against a surplus that wobbles around a step).
+// An EV charger goes up only with this much of an ampere to spare (hysteresis against a surplus
+// that wobbles around a step), and only once the surplus has carried the higher step this long:
+// it goes down at once (never import for a step), so a noisy surplus would otherwise move the
+// current every cycle. The current settles below the dips and rises when the surplus really does.
 constexpr double kCurrentStepMarginA = 0.25;
+constexpr int64_t kCurrentUpHoldNs = 10'000'000'000;
 
 const char *level_name(const LoadState &load, LoadLevel level) {
   if (load.kind == LoadKind::kSgReady) {
@@ -126,16 +129,23 @@ LoadLevel SurplusLoadController::next_level(const LoadState &load, double availa
 }
 
 double SurplusLoadController::next_current_a(const LoadState &load, double available_w,
-                                             double grid_voltage_v) const {
+                                             int64_t mono_ns, double grid_voltage_v) {
   const double step_w = watts_per_amp(load, grid_voltage_v);
   const double fit_a = std::floor(available_w / step_w);
   double current_a = current_a_;
+  const bool room_to_rise = current_a >= load.min_current_a &&
+                            available_w >= (current_a + 1 + kCurrentStepMarginA) * step_w;
+  if (!room_to_rise) rise_since_ns_.reset();
   if (current_a < load.min_current_a) {
     current_a = fit_a;  // starting: as much as the surplus allows
   } else if (fit_a < current_a) {
     current_a = fit_a;
-  } else if (available_w >= (current_a + 1 + kCurrentStepMarginA) * step_w) {
-    current_a = std::floor(available_w / step_w - kCurrentStepMarginA);
+  } else if (room_to_rise) {
+    if (!rise_since_ns_) rise_since_ns_ = mono_ns;
+    if (mono_ns - *rise_since_ns_ >= kCurrentUpHoldNs) {
+      current_a = std::floor(available_w / step_w - kCurrentStepMarginA);
+      rise_since_ns_.reset();
+    }
   }
   return std::clamp(current_a, load.min_current_a, load.max_current_a);
 }
@@ -182,7 +192,8 @@ LoadDecision SurplusLoadController::follow_surplus(const LoadState &load, double
   const LoadLevel level = next_level(load, available_w, mono_ns, grid_voltage_v, reason);
   change_level(level, mono_ns);
   if (load.kind == LoadKind::kEvCharger) {
-    current_a_ = level == LoadLevel::kOff ? 0 : next_current_a(load, available_w, grid_voltage_v);
+    current_a_ =
+        level == LoadLevel::kOff ? 0 : next_current_a(load, available_w, mono_ns, grid_voltage_v);
   }
   LoadDecision decision = decision_for(load, available_w, mono_ns, grid_voltage_v);
   decision.reason = std::move(reason);

@@ -2,6 +2,7 @@
 // One flexible load following the PV surplus (README.md, "Surplus loads"): start and stop
 // thresholds with hysteresis, minimum on and off times, EV current steps, SG Ready states.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "hearth/energy/dispatch_settings.hpp"
@@ -43,7 +44,8 @@ class SurplusLoadController {
   void change_level(LoadLevel level, int64_t mono_ns);
   LoadLevel next_level(const LoadState &load, double available_w, int64_t mono_ns,
                        double grid_voltage_v, std::string &reason);
-  double next_current_a(const LoadState &load, double available_w, double grid_voltage_v) const;
+  double next_current_a(const LoadState &load, double available_w, int64_t mono_ns,
+                        double grid_voltage_v);
   LoadDecision decision_for(const LoadState &load, double available_w, int64_t mono_ns,
                             double grid_voltage_v) const;
   std::string hold_reason(const LoadState &load, int64_t mono_ns) const;
@@ -52,8 +54,9 @@ class SurplusLoadController {
   bool initialised_ = false;
   LoadLevel level_ = LoadLevel::kOff;
   int64_t level_since_ns_ = 0;
-  bool level_time_known_ = false;  // false until the first change: no minimum time holds yet
-  double current_a_ = 0;           // EV chargers
+  bool level_time_known_ = false;         // false until the first change: no minimum time holds yet
+  double current_a_ = 0;                  // EV chargers
+  std::optional<int64_t> rise_since_ns_;  // EV: since when the surplus carries a higher current
 };
 
 // The power a load draws at full power: an EV at its maximum current, others at nominal_w.
