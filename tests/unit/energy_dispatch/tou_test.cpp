@@ -67,7 +67,9 @@ TEST_F(Tou, GridChargesInTheNightWindowUpToTheTargetSoc) {
 TEST_F(Tou, GridChargingStaysUnderTheImportLimit) {
   site.house_w = 500;
   site.import_limit_w = 2000;
-  EXPECT_DOUBLE_EQ(battery_w_at(kMonday0200BerlinMs + kHourMs), 1500);
+  const DispatchPlan plan = plan_at(kMonday0200BerlinMs + kHourMs);
+  EXPECT_DOUBLE_EQ(find_battery(plan, "inverter-1")->power_w, 1500);
+  EXPECT_THAT(plan.reasons, Contains("TOU grid charging held to 1500 W by the import limit"));
 }
 
 TEST_F(Tou, WeekdayWindowDoesNotRunOnSaturday) {
@@ -85,7 +87,9 @@ TEST_F(Tou, DischargeWindowCoversTheHouseAndForcedPowerStaysWithinTheFeedInLimit
   settings.tou[1].power_w = 3000;
   dispatcher.update_settings(settings);
   site.feed_in_limit_w = 1000;
-  EXPECT_DOUBLE_EQ(battery_w_at(monday_1800_ms), -1700);  // 700 W house + 1000 W export
+  const DispatchPlan limited = plan_at(monday_1800_ms);
+  EXPECT_DOUBLE_EQ(find_battery(limited, "inverter-1")->power_w, -1700);  // 700 W house + 1 kW
+  EXPECT_THAT(limited.reasons, Contains("TOU discharge held to 1700 W by the feed-in limit"));
   site.feed_in_limit_w.reset();
   EXPECT_DOUBLE_EQ(battery_w_at(monday_1800_ms), -3000);
   settings.tou[1].min_soc_pct = 60;  // the battery is at 50 %

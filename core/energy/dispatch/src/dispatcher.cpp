@@ -69,6 +69,15 @@ struct Dispatcher::Step {
   double grid_charge_w = 0;  // TOU: grid charging still allowed this cycle
   std::optional<double> forced_discharge_w;  // TOU discharge with power_w: still to place
   std::set<std::string> reserved;            // loads a reservation runs now
+  bool import_limit_said = false;
+};
+
+// What the batteries at one place in the order are asked for, and their SOC bounds now.
+struct Dispatcher::BatteryRequest {
+  bool charging = true;
+  double power_w = 0;  // ≥ 0, charge or discharge
+  double soc_min_pct = 0;
+  double soc_max_pct = 100;
 };
 
 Dispatcher::Dispatcher(DispatchSettings settings) : settings_(std::move(settings)) {
@@ -233,57 +242,77 @@ void Dispatcher::follow_surplus(Step &step, const LoadState &load) {
   if (!decision.reason.empty()) step.plan.reasons.push_back(std::move(decision.reason));
 }
 
-void Dispatcher::plan_battery_group(Step &step, const std::vector<size_t> &members) {
-  const auto &batteries = step.snapshot.batteries;
+Dispatcher::BatteryRequest Dispatcher::battery_request(Step &step) const {
   const TouWindow *window = step.intent.window;
   const auto kind = step.intent.kind;
-  double soc_max_pct = settings_.soc_max_pct;
-  double soc_min_pct = settings_.soc_min_pct;
-  if (kind == Intent::Kind::kCharge) soc_max_pct = std::min(soc_max_pct, window->target_soc_pct);
-  if (kind == Intent::Kind::kDischarge && window->min_soc_pct) soc_min_pct = *window->min_soc_pct;
-
-  // Discharge: the house's deficit, or a TOU window's forced power within the export allowed.
-  double discharge_w = step.deficit_w;
-  if (kind == Intent::Kind::kDischarge && window->power_w) {
-    if (!step.forced_discharge_w) {
-      const double import_w = -(step.available_w - step.pv_extra_w);
-      const double export_room_w =
-          step.snapshot.feed_in_limit_w ? *step.snapshot.feed_in_limit_w + import_w : kUnlimited;
-      step.forced_discharge_w = std::min(std::max(*window->power_w, step.deficit_w), export_room_w);
-    }
-    discharge_w = *step.forced_discharge_w;
+  BatteryRequest request;
+  request.soc_max_pct = settings_.soc_max_pct;
+  request.soc_min_pct = settings_.soc_min_pct;
+  if (kind == Intent::Kind::kCharge) {
+    request.soc_max_pct = std::min(request.soc_max_pct, window->target_soc_pct);
   }
-  // Charge: the surplus left at this place; in a grid-charging window also the grid, within
-  // the window's power and the import limit.
-  double charge_w =
-      kind == Intent::Kind::kDischarge && window->power_w ? 0 : std::max(0.0, step.available_w);
+  if (kind == Intent::Kind::kDischarge && window->min_soc_pct) {
+    request.soc_min_pct = *window->min_soc_pct;
+  }
+  const bool forced_discharge = kind == Intent::Kind::kDischarge && window->power_w;
+  if (forced_discharge && !step.forced_discharge_w) {
+    // A TOU window's forced power, within the export the grid point allows.
+    const double import_w = -(step.available_w - step.pv_extra_w);
+    const double export_room_w =
+        step.snapshot.feed_in_limit_w ? *step.snapshot.feed_in_limit_w + import_w : kUnlimited;
+    step.forced_discharge_w = std::min(std::max(*window->power_w, step.deficit_w), export_room_w);
+    if (export_room_w < *window->power_w) {
+      step.plan.reasons.push_back("TOU discharge held to " + watts(export_room_w) +
+                                  " by the feed-in limit");
+    }
+  }
+  // A charge window keeps the battery for later: it never discharges then.
+  request.charging =
+      kind == Intent::Kind::kCharge || (!step.forced_discharge_w && step.deficit_w <= 0);
+  if (!request.charging) {
+    request.power_w = step.forced_discharge_w.value_or(step.deficit_w);
+    return request;
+  }
+  // The surplus left at this place; in a grid-charging window also the grid, within the
+  // window's power and the import limit.
+  request.power_w = forced_discharge ? 0 : std::max(0.0, step.available_w);
   if (kind == Intent::Kind::kCharge && window->grid_charge) {
     const double import_room_w = step.snapshot.import_limit_w
                                      ? *step.snapshot.import_limit_w + step.available_w
                                      : kUnlimited;
-    charge_w = std::max(charge_w, std::min(step.grid_charge_w, import_room_w));
+    if (import_room_w < step.grid_charge_w && !step.import_limit_said) {
+      step.plan.reasons.push_back("TOU grid charging held to " + watts(import_room_w) +
+                                  " by the import limit");
+      step.import_limit_said = true;
+    }
+    request.power_w = std::max(request.power_w, std::min(step.grid_charge_w, import_room_w));
   }
-  if (kind == Intent::Kind::kCharge && window->power_w)
-    charge_w = std::min(charge_w, *window->power_w);
-  // A charge window keeps the battery for later: it never discharges then.
-  const bool charging =
-      kind == Intent::Kind::kCharge || (!step.forced_discharge_w && step.deficit_w <= 0);
+  if (kind == Intent::Kind::kCharge && window->power_w) {
+    request.power_w = std::min(request.power_w, *window->power_w);
+  }
+  return request;
+}
 
+void Dispatcher::plan_battery_group(Step &step, const std::vector<size_t> &members) {
+  const BatteryRequest request = battery_request(step);
   std::vector<double> limits_w;
   for (size_t index : members) {
-    const BatteryState &battery = batteries[index];
-    const bool room = charging ? battery.soc_pct < soc_max_pct : battery.soc_pct > soc_min_pct;
-    limits_w.push_back(room ? (charging ? battery.max_charge_w : battery.max_discharge_w) : 0);
+    const BatteryState &battery = step.snapshot.batteries[index];
+    const bool room = request.charging ? battery.soc_pct < request.soc_max_pct
+                                       : battery.soc_pct > request.soc_min_pct;
+    limits_w.push_back(!room              ? 0
+                       : request.charging ? battery.max_charge_w
+                                          : battery.max_discharge_w);
   }
-  const auto shares_w =
-      share_power(charging ? charge_w : discharge_w, limits_w, settings_.battery_sharing);
+  const auto shares_w = share_power(request.power_w, limits_w, settings_.battery_sharing);
   double total_w = 0;
   for (size_t i = 0; i < members.size(); ++i) {
-    const double power_w = charging ? shares_w[i] : -shares_w[i];
-    step.plan.batteries.push_back({batteries[members[i]].id, power_w});
+    const double power_w = request.charging ? shares_w[i] : -shares_w[i];
+    step.plan.batteries.push_back({step.snapshot.batteries[members[i]].id, power_w});
     total_w += power_w;
   }
-  if (charging) {
+  // What this group took is not there for the places after it.
+  if (request.charging) {
     step.available_w -= total_w;
     step.grid_charge_w = std::max(0.0, step.grid_charge_w - total_w);
   } else if (step.forced_discharge_w) {

@@ -36,6 +36,7 @@ class Dispatcher {
   struct Intent;
   struct Step;
   struct Consumer;
+  struct BatteryRequest;
 
   void load_time_zone();
   Intent battery_intent(const SiteSnapshot &snapshot, DispatchPlan &plan) const;
@@ -43,6 +44,7 @@ class Dispatcher {
   std::vector<Consumer> consumer_order(const SiteSnapshot &snapshot) const;
   SurplusLoadController &controller(const std::string &load_id);
   void run_reserved_loads(Step &step);
+  BatteryRequest battery_request(Step &step) const;
   void plan_battery_group(Step &step, const std::vector<size_t> &members);
   void follow_surplus(Step &step, const LoadState &load);
   void plan_without_meter(Step &step);
