@@ -64,6 +64,15 @@ TEST_F(SurplusLoads, HeatingRodSwitchesAtTheExactSecondsTheRulesAllow) {
   EXPECT_THAT(switch_times("rod", 200, pv_at), ElementsAre(0, 60, 120));
 }
 
+TEST_F(SurplusLoads, PlanSaysWhyALoadIsHeld) {
+  site.add_load("rod", LoadKind::kSwitchable, 2000);
+  configure({load_settings("rod", 60, 60)});
+  site.pv_w = 2500;
+  EXPECT_THAT(site.cycle(dispatcher).reasons, ElementsAre("rod: on (surplus 2500 W)"));
+  site.pv_w = 0;
+  EXPECT_THAT(site.cycle(dispatcher).reasons, ElementsAre("rod: stays on (minimum on time 60 s)"));
+}
+
 TEST_F(SurplusLoads, ExplicitThresholds) {
   site.add_load("rod", LoadKind::kSwitchable, 2000);
   SurplusLoadSettings rod = load_settings("rod", 0, 0);

@@ -90,13 +90,12 @@ void SurplusLoadController::change_level(LoadLevel level, int64_t mono_ns) {
   level_time_known_ = true;
 }
 
-std::string SurplusLoadController::hold_reason(const LoadState &load, int64_t mono_ns) const {
-  const int64_t min_ms = level_ == LoadLevel::kOff ? settings_.min_off_ms : settings_.min_on_ms;
-  const int64_t left_s =
-      (min_ms * 1'000'000 - (mono_ns - level_since_ns_) + 999'999'999) / 1'000'000'000;
-  return load.id + ": stays " + level_name(load, level_) + " (minimum " +
-         (level_ == LoadLevel::kOff ? "off" : "on") + " time, " + std::to_string(left_s) +
-         " s left)";
+// The same text every cycle of a hold, so a log that prints changed reasons prints it once.
+std::string SurplusLoadController::hold_reason(const LoadState &load) const {
+  const bool off = level_ == LoadLevel::kOff;
+  const int64_t min_s = (off ? settings_.min_off_ms : settings_.min_on_ms) / 1000;
+  return load.id + ": stays " + level_name(load, level_) + " (minimum " + (off ? "off" : "on") +
+         " time " + std::to_string(min_s) + " s)";
 }
 
 LoadLevel SurplusLoadController::next_level(const LoadState &load, double available_w,
@@ -121,7 +120,7 @@ LoadLevel SurplusLoadController::next_level(const LoadState &load, double availa
   }
   if (wanted == level_) return level_;
   if (!may_change(mono_ns)) {
-    reason = hold_reason(load, mono_ns);
+    reason = hold_reason(load);
     return level_;
   }
   reason = load.id + ": " + level_name(load, wanted) + " (surplus " + format_w(available_w) + ")";

@@ -48,7 +48,7 @@ class SurplusLoadController {
                         double grid_voltage_v);
   LoadDecision decision_for(const LoadState &load, double available_w, int64_t mono_ns,
                             double grid_voltage_v) const;
-  std::string hold_reason(const LoadState &load, int64_t mono_ns) const;
+  std::string hold_reason(const LoadState &load) const;
 
   SurplusLoadSettings settings_;
   bool initialised_ = false;
