@@ -91,12 +91,11 @@ class StepBench {
   StepFigures load_drop() {
     StepFigures figures;
     const uint64_t seq = sim_.next_seq();
-    const int64_t command_ns = monotonic_ns();
     sim_.ctl({{"cmd", "set_load"}, {"w", kLowLoadW}});
     const bool settled = grid_holds([](double g) { return -g <= kOnePctW; }, 1000, 20'000);
     const auto record = sim_.record_since(seq);
     sim_.ctl({{"cmd", "set_load"}, {"w", kHighLoadW}});
-    const auto step_ns = load_change_at(record.steps, command_ns);
+    const auto step_ns = took_effect_at(record, "set_load");
     if (!settled || !step_ns) return figures;
     if (const auto at = settled_at(record.steps, *step_ns, kOnePctW))
       figures.settling_s = seconds(*at - *step_ns);

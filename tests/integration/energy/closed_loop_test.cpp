@@ -64,14 +64,15 @@ class ClosedLoopTest : public ::testing::Test {
     sim_ = std::make_unique<SimHouse>(scenario, dir_.path(), std::move(sim_args));
     start_with_sim(pv_w, load_w, std::move(site));
   }
-  void start_with_sim(double pv_w, double load_w, SiteOptions site) {
+  void start_with_sim(double pv_w, double load_w, SiteOptions site,
+                      std::vector<std::string> hearthd_env = {}) {
     sim_->ctl({{"cmd", "set_pv"}, {"w", pv_w}});
     sim_->ctl({{"cmd", "set_load"}, {"w", load_w}});
     const json status = sim_->status();
     for (const auto &inv : status.at("inverters")) rating_w_ += inv.at("rated_w").get<double>();
     start_seq_ = sim_->next_seq();
-    hearthd_ =
-        std::make_unique<Hearthd>(site_yaml(*sim_, site, dir_.path() + "/hal.sock"), dir_.path());
+    hearthd_ = std::make_unique<Hearthd>(site_yaml(*sim_, site, dir_.path() + "/hal.sock"),
+                                         dir_.path(), std::move(hearthd_env));
   }
 
   // Waits until `ok(grid_w)` has held for `hold` (judged on the sim's status), or the timeout.
@@ -123,12 +124,11 @@ TEST_F(ClosedLoopTest, LoadDropOf3kWWithZeroExportSettlesWithinTheBoundWithoutOv
   expect_zero_export_holds();
 
   const uint64_t seq = sim_->next_seq();
-  const int64_t command_ns = monotonic_ns();
   sim_->ctl({{"cmd", "set_load"}, {"w", 3000}});
   ASSERT_TRUE(grid_holds([&](double g) { return -g <= one_pct(); }, 1500ms, 12s)) << context();
   const auto record = sim_->record_since(seq);
 
-  const auto step_ns = load_change_at(record.steps, command_ns);
+  const auto step_ns = took_effect_at(record, "set_load");
   ASSERT_TRUE(step_ns);
   EXPECT_GT(max_export_w(record.steps, *step_ns, *step_ns + nanoseconds(0.3)), 2000.0)
       << "the step must show as export before the loop closes";
@@ -193,6 +193,8 @@ TEST_F(ClosedLoopTest, RippleControlStepFrom100To30PercentLimitsTheFeedIn) {
   constexpr double kTauS = 0.5, kDebounceS = 0.2, kInstalledW = 10000;
   SiteOptions site;
   site.pv_installed_wp = kInstalledW;
+  // The classic four-relay receiver (protocols.md §10) on a board with four DIs.
+  site.hal_extra = "di: {DI1: DI_1, DI2: DI_2, DI3: DI_3, DI4: DI_4}";
   site.energy_yaml =
       "  mode: self-consumption\n"
       "  ripple_control:\n"
@@ -299,8 +301,8 @@ TEST_F(ClosedLoopTest, FrozenMeterIsDetectedAndEndsAtTheFailSafeLimitAndRecovers
   ASSERT_TRUE(grid_holds([&](double g) { return -g <= one_pct(); }, 1000ms, 12s)) << context();
   const auto record = sim_->record_since(seq);
   // The last sample that was good is the last one before the freeze.
-  const auto *last_good =
-      last_meter_read_before(sim_->record_since(start_seq_).meter_reads, frozen_ns);
+  const auto since_start = sim_->record_since(start_seq_);
+  const auto *last_good = last_meter_read_before(since_start.meter_reads, frozen_ns);
   ASSERT_NE(last_good, nullptr);
   const auto settled = settled_at(record.steps, frozen_ns, one_pct());
   ASSERT_TRUE(settled);
@@ -378,12 +380,11 @@ TEST_F(ClosedLoopTest, ImportCapHoldsThroughALoadStepByDischargingTheBattery) {
   ASSERT_TRUE(grid_holds([&](double g) { return g <= kCapW && g > -one_pct(); }, 1000ms, 10s));
 
   const uint64_t seq = sim_->next_seq();
-  const int64_t command_ns = monotonic_ns();
   sim_->ctl({{"cmd", "set_load"}, {"w", kLoadAfterW}});
   ASSERT_TRUE(grid_holds([&](double g) { return g <= kCapW + one_pct(); }, 1500ms, 12s))
       << "grid " << sim_->status().at("grid_w") << " W" << context();
   const auto record = sim_->record_since(seq);
-  const auto step_ns = load_change_at(record.steps, command_ns);
+  const auto step_ns = took_effect_at(record, "set_load");
   ASSERT_TRUE(step_ns);
   const auto settled = settled_at(
       record.steps, *step_ns, [&](const GridSample &s) { return s.grid_w <= kCapW + one_pct(); });
@@ -395,6 +396,54 @@ TEST_F(ClosedLoopTest, ImportCapHoldsThroughALoadStepByDischargingTheBattery) {
   for (const auto &s : record.steps)
     if (s.mono_ns >= *step_ns) min_grid_w = std::min(min_grid_w, s.grid_w);
   EXPECT_GT(min_grid_w, -5 * one_pct()) << "the battery pushed the site into export" << context();
+}
+
+// Issue 6: "a TOU window across a DST change". hearthd runs on a faked wall clock (libfaketime,
+// 20x fast; CLOCK_MONOTONIC stays real so timers and the sim's record keep real time) starting at
+// 2024-03-31 00:58:00 UTC, two minutes before Berlin springs from 02:00 CET to 03:00 CEST. The
+// window 03:00-03:02 local must open at 01:00:00 UTC (an offset kept at CET would open it an hour
+// late, UTC two hours late) and close at 01:02:00 UTC: the battery charges 3 kW from the grid in
+// between and only then.
+TEST_F(ClosedLoopTest, TouWindowOpensAndClosesOnLocalTimeAcrossTheSpringDstChange) {
+  constexpr double kLoadW = 500, kChargeW = 3000, kSpeedup = 20;
+  const std::string faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  if (!std::ifstream(faketime)) GTEST_SKIP() << faketime << " missing (packaging/install-deps.sh)";
+  SiteOptions site;
+  site.energy_yaml =
+      "  mode: tou\n"
+      "  surplus_priority: [inv1/battery]\n"
+      "  tou:\n"
+      "    - {window: \"03:00-03:02\", action: charge, grid_charge: true, power_w: 3000}\n";
+  site.inverter_extra_params["inv1"] = "battery: true";
+  sim_ = std::make_unique<SimHouse>(hybrid_at_night(0.5), dir_.path());
+  std::vector<std::string> env = {"LD_PRELOAD=" + faketime, "FAKETIME=@2024-03-31 00:58:00 x20",
+                                  "FAKETIME_DONT_FAKE_MONOTONIC=1", "TZ=UTC",
+                                  // libfaketime comes before the ASan runtime in the preload list.
+                                  "ASAN_OPTIONS=verify_asan_link_order=0"};
+  const int64_t started_ns = monotonic_ns();
+  start_with_sim(0, kLoadW, site, env);
+  // Fake 01:00:00 UTC is 120 s after the start, 6 s of real time; 01:02:00 is 12 s.
+  const int64_t opens_ns = started_ns + nanoseconds(120 / kSpeedup);
+  const int64_t closes_ns = started_ns + nanoseconds(240 / kSpeedup);
+  const auto charging = [&](double g) { return g > kLoadW + 0.8 * kChargeW; };
+  ASSERT_TRUE(grid_holds(charging, 500ms, 15s)) << "the window never opened" << context();
+  ASSERT_TRUE(grid_holds([&](double g) { return !charging(g); }, 1000ms, 15s))
+      << "the window never closed" << context();
+  const auto record = sim_->record_since(start_seq_);
+  std::optional<int64_t> first_charge, last_charge;
+  for (const auto &s : record.steps) {
+    if (!charging(s.grid_w)) continue;
+    if (!first_charge) first_charge = s.mono_ns;
+    last_charge = s.mono_ns;
+  }
+  ASSERT_TRUE(first_charge && last_charge);
+  // One control cycle (1 s real) plus the inverter's response; the fake clock's start is only
+  // known to within the process start-up, which the slack covers.
+  const double slack_s = 2.0 * timing_scale();
+  EXPECT_GT(seconds(*first_charge - opens_ns), -slack_s) << "opened early" << context();
+  EXPECT_LT(seconds(*first_charge - opens_ns), slack_s) << "opened late" << context();
+  EXPECT_GT(seconds(*last_charge - closes_ns), -slack_s) << "closed early" << context();
+  EXPECT_LT(seconds(*last_charge - closes_ns), slack_s) << "closed late" << context();
 }
 
 // Issue 6: "SIGKILL of hearthd followed by hearthd --failsafe": the replayed writes leave every

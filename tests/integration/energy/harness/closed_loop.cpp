@@ -20,7 +20,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kLimitFirstRegister = 40125, kLimitLastRegister = 40127;
-constexpr double kLoadChangeW = 1.0;
 constexpr int kControlTimeoutMs = 5000;
 
 std::vector<double> doubles(const json &array) {
@@ -98,10 +97,13 @@ SimRecord parse_events(const json &events) {
 
 // ---- analysis ----
 
-std::optional<int64_t> load_change_at(const std::vector<GridSample> &steps, int64_t t_ns) {
-  for (size_t i = 1; i < steps.size(); ++i) {
-    if (steps[i].mono_ns < t_ns) continue;
-    if (std::fabs(steps[i].load_w - steps[i - 1].load_w) > kLoadChangeW) return steps[i].mono_ns;
+std::optional<int64_t> took_effect_at(const SimRecord &record, const std::string &cmd) {
+  for (const auto &control : record.controls) {
+    if (control.value("cmd", "") != cmd) continue;
+    const int64_t accepted_ns = control.at("mono_ns");
+    for (const auto &step : record.steps)
+      if (step.mono_ns > accepted_ns) return step.mono_ns;
+    return std::nullopt;
   }
   return std::nullopt;
 }
@@ -297,7 +299,8 @@ std::string site_yaml(SimHouse &sim, const SiteOptions &options, const std::stri
   return std::string("site: {name: closed-loop, grid: three-phase-4w, fuse_a: 63, ") +
          "pv_installed_wp: " + installed +
          ", location: {lat: 48.1, lon: 11.6, timezone: Europe/Berlin}}\n" +
-         "hal: {backend: sim, sim_control_socket: " + hal_socket + "}\n" + "links:\n" + links +
+         "hal: {backend: sim, sim_control_socket: " + hal_socket +
+         (options.hal_extra.empty() ? "" : ", " + options.hal_extra) + "}\n" + "links:\n" + links +
          "devices:\n" + devices + "energy:\n" + options.energy_yaml + "\n";
 }
 

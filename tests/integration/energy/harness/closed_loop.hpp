@@ -59,9 +59,9 @@ SimRecord parse_events(const nlohmann::json &events);
 
 // ---- analysis over a record (times in CLOCK_MONOTONIC ns) ----
 
-// The first step at or after t_ns whose load differs from the one before it by more than 1 W:
-// when a set_load took effect in the physics.
-std::optional<int64_t> load_change_at(const std::vector<GridSample> &steps, int64_t t_ns);
+// When the first control command `cmd` of the record (set_load, set_pv, link_down, ...) took
+// effect in the physics: the first step after the sim accepted it.
+std::optional<int64_t> took_effect_at(const SimRecord &record, const std::string &cmd);
 // The earliest time t >= from_ns after which every step up to the end of the record has
 // export <= bound_w; nullopt when the last step is still above.
 std::optional<int64_t> settled_at(const std::vector<GridSample> &steps, int64_t from_ns,
@@ -136,6 +136,7 @@ struct SiteOptions {
       "fast_interval: 200ms, poll_interval: 2s, offline_after: 2, "
       "retry_min: 200ms, retry_max: 1s";
   std::string link_timeout = "300ms";
+  std::string hal_extra;  // more keys of the `hal:` map (flow style), e.g. "di: {...}"
 };
 
 std::string site_yaml(SimHouse &sim, const SiteOptions &options, const std::string &hal_socket);
