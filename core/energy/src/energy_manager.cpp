@@ -2,6 +2,7 @@
 #include <hearth/energy/energy_manager.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -17,27 +18,18 @@ constexpr int64_t kFailedWriteHoldNs = 5'000'000'000;
 // Battery targets closer than this to the last one sent are not sent again.
 constexpr double kBatteryDeadbandW = 50;
 
-hearth_arg number_arg(const char *name, double value) {
+// A command argument: type HEARTH_VALUE_DOUBLE, _INT or _BOOL, from a number.
+hearth_arg make_arg(const char *name, int32_t type, double number) {
   hearth_arg arg{};
   std::strncpy(arg.name, name, sizeof arg.name - 1);
-  arg.value.type = HEARTH_VALUE_DOUBLE;
-  arg.value.as.d = value;
-  return arg;
-}
-
-hearth_arg int_arg(const char *name, int64_t value) {
-  hearth_arg arg{};
-  std::strncpy(arg.name, name, sizeof arg.name - 1);
-  arg.value.type = HEARTH_VALUE_INT;
-  arg.value.as.i = value;
-  return arg;
-}
-
-hearth_arg bool_arg(const char *name, bool value) {
-  hearth_arg arg{};
-  std::strncpy(arg.name, name, sizeof arg.name - 1);
-  arg.value.type = HEARTH_VALUE_BOOL;
-  arg.value.as.b = value ? 1 : 0;
+  arg.value.type = type;
+  if (type == HEARTH_VALUE_INT) {
+    arg.value.as.i = std::llround(number);
+  } else if (type == HEARTH_VALUE_BOOL) {
+    arg.value.as.b = number != 0 ? 1 : 0;
+  } else {
+    arg.value.as.d = number;
+  }
   return arg;
 }
 
@@ -394,19 +386,19 @@ void EnergyManager::evaluate_limits_once() {
   const auto inverters = inverter_inputs();
   const double headroom_w = std::max(2 * settings_.limit_deadband_w, 100.0);
   last_decision_ = decide_limits(grid, limit_inputs(), inverters, headroom_w);
-  report_unreachable(inverters);
+  const bool reachability_changed = report_unreachable(inverters);
   const LimitDecision decision = last_decision_;
-  write_inverter_limits(decision);
+  write_inverter_limits(decision, decision.export_violation || reachability_changed);
   write_battery_for_import(decision);
   publish_status();
 }
 
-void EnergyManager::report_unreachable(const std::vector<InverterInput> &inverters) {
+bool EnergyManager::report_unreachable(const std::vector<InverterInput> &inverters) {
   std::string unreachable;
   for (const auto &inverter : inverters) {
     if (!inverter.reachable) unreachable += (unreachable.empty() ? "" : ", ") + inverter.id;
   }
-  if (unreachable == unreachable_text_) return;
+  if (unreachable == unreachable_text_) return false;
   unreachable_text_ = unreachable;
   if (unreachable.empty()) {
     clear(kAlarmInverterUnreachable);
@@ -414,9 +406,10 @@ void EnergyManager::report_unreachable(const std::vector<InverterInput> &inverte
     raise(kAlarmInverterUnreachable, HEARTH_SEVERITY_WARNING,
           "unreachable, taken at rated power (the others cover it): " + unreachable);
   }
+  return true;
 }
 
-void EnergyManager::write_inverter_limits(const LimitDecision &decision) {
+void EnergyManager::write_inverter_limits(const LimitDecision &decision, bool restore_now) {
   if (decision.export_violation) ++counters_.export_violations;
   const int64_t now = clock_.mono_ns();
   const int64_t min_interval_ns = settings_.limit_min_interval_ms * kNsPerMs;
@@ -431,10 +424,11 @@ void EnergyManager::write_inverter_limits(const LimitDecision &decision) {
                             headroom_w)) {
       continue;
     }
-    // A tightening that binds is never held back (it restores or keeps compliance: a drop in
-    // load, an inverter gone unreachable, a ripple-control step); a loosening waits.
+    // A tightening that restores compliance (a limit measured as exceeded, or an inverter gone
+    // unreachable) is never held back. Others wait like a loosening: right after a write the
+    // inverter's output point lags the meter while it ramps, and would ask to tighten again.
     const bool tightening = inverter.last_written_w && target_w < *inverter.last_written_w;
-    const bool urgent = !inverter.last_written_w || tightening;
+    const bool urgent = !inverter.last_written_w || (tightening && restore_now);
     const int64_t allowed_ns = inverter.last_write_ns + min_interval_ns;
     if (!urgent && now < allowed_ns) {
       inverter.deferred = true;  // re-evaluated when the interval has passed
@@ -476,7 +470,7 @@ void EnergyManager::send_limit(InverterTrack &inverter, double limit_w, int32_t 
   inverter.last_written_w = limit_w;
   inverter.last_write_ns = now;
   count_write(now);
-  const hearth_arg args[] = {number_arg("limit_w", limit_w)};
+  const hearth_arg args[] = {make_arg("limit_w", HEARTH_VALUE_DOUBLE, limit_w)};
   std::weak_ptr<int> alive = alive_;
   const std::string id = inverter.id;
   bus_.commands.submit(
@@ -511,7 +505,7 @@ void EnergyManager::send_battery(BatteryTrack &battery, double power_w, int32_t 
   }
   battery.last_sent_w = power_w;
   ++counters_.battery_commands;
-  const hearth_arg args[] = {number_arg("power_w", power_w)};
+  const hearth_arg args[] = {make_arg("power_w", HEARTH_VALUE_DOUBLE, power_w)};
   bus_.commands.submit(battery.id, "battery", "set_power_w", args, priority,
                        clock_.mono_ns() + kCommandDeadlineNs, [](const bus::CommandResult &) {});
 }
@@ -678,17 +672,17 @@ void EnergyManager::send_load(const LoadTarget &target) {
   };
   switch (target.kind) {
     case LoadKind::kEvCharger:
-      submit("ev_charger", "set_current_limit_a", number_arg("current_a", target.current_a));
+      submit("ev_charger", "set_current_limit_a", make_arg("current_a", HEARTH_VALUE_DOUBLE, target.current_a));
       break;
     case LoadKind::kSgReady:
-      submit("sg_ready", "set_sg_state", int_arg("state", target.sg_state));
+      submit("sg_ready", "set_sg_state", make_arg("state", HEARTH_VALUE_INT, target.sg_state));
       break;
     case LoadKind::kSwitchable:
-      submit("switchable_load", "set_on", bool_arg("on", target.on));
+      submit("switchable_load", "set_on", make_arg("on", HEARTH_VALUE_BOOL, target.on ? 1 : 0));
       break;
     case LoadKind::kPowerLimitable:
       submit("power_limitable", "set_consumption_limit_w",
-             number_arg("limit_w", target.consumption_limit_w.value_or(0)));
+             make_arg("limit_w", HEARTH_VALUE_DOUBLE, target.consumption_limit_w.value_or(0)));
       break;
   }
 }

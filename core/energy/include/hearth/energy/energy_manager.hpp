@@ -149,11 +149,12 @@ class EnergyManager {
   void on_health(const bus::DeviceHealth &health);
   void evaluate_limits();
   void evaluate_limits_once();
-  void report_unreachable(const std::vector<InverterInput> &inverters);
+  // True when the set of unreachable inverters changed.
+  bool report_unreachable(const std::vector<InverterInput> &inverters);
   std::vector<InverterInput> inverter_inputs() const;
   LimitInputs limit_inputs() const;
   std::optional<double> import_limit_now() const;
-  void write_inverter_limits(const LimitDecision &decision);
+  void write_inverter_limits(const LimitDecision &decision, bool restore_now);
   void write_battery_for_import(const LimitDecision &decision);
   void send_limit(InverterTrack &inverter, double limit_w, int32_t priority);
   void send_battery(BatteryTrack &battery, double power_w, int32_t priority);

@@ -58,7 +58,7 @@ struct LimitDecision {
   std::optional<double> pv_total_w;     // allowed output of all inverters; nullopt = unlimited
   std::vector<InverterLimit> inverters;  // one per reachable inverter
   Binding binding = Binding::none;
-  // An export-side limit measured as exceeded now (counted and shown).
+  // An export-side limit measured as exceeded now: a tightening then never waits.
   bool export_violation = false;
   // Import side: > 0 is the extra local supply needed now (battery discharge), < 0 the room
   // left under the import limits; 0 when no import limit is in force.
