@@ -85,5 +85,14 @@ TEST_F(BoxResetsTest, OnlyAnInstallerSessionMayResetThroughTheApi) {
   EXPECT_FALSE(accounts_->check(installer));  // every session ends with the reset
 }
 
+TEST_F(BoxResetsTest, APasswordFreeInstallerSessionMustSetAPasswordBeforeResetting) {
+  press("reset-passwords");
+  const auto session = accounts_->login("installer", "", "fe80::9");
+  ASSERT_TRUE(session) << session.message;
+  EXPECT_EQ(resets_.request(session.token, accounts::ResetKind::factory).message,
+            "set a new password first");
+  EXPECT_EQ(restarts_, 0);
+}
+
 }  // namespace
 }  // namespace hearth::host
