@@ -14,8 +14,6 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers for tests
   mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
-  # the TOU-across-DST closed-loop test runs hearthd on a faked wall clock
-  libfaketime
   # the tz database: TOU windows and deadlines in the site's time zone (core/energy/dispatch)
   tzdata
   # packaging tests: systemd-analyze verify on the unit, dpkg-shlibdeps for CPack
