@@ -36,9 +36,6 @@ std::string hearthd_binary() {
 std::string sim_binary() {
   return HEARTH_SIM_BIN;
 }
-std::string plugin_dir() {
-  return HEARTH_PLUGIN_DIR;
-}
 std::string repo_root() {
   return HEARTH_REPO_ROOT;
 }

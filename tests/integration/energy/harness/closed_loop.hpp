@@ -172,7 +172,6 @@ bool wait_until(const std::function<bool()> &condition, std::chrono::millisecond
 
 std::string hearthd_binary();
 std::string sim_binary();
-std::string plugin_dir();
 std::string repo_root();
 
 }  // namespace hearth::closed_loop
