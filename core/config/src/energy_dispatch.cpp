@@ -41,6 +41,8 @@ constexpr hearth_param_desc kLoadTable[] = {
     Param(HEARTH_PARAM_DOUBLE, "boost_stop_w").at_least(0).unit("W"),
     Param(HEARTH_PARAM_DOUBLE, "min_on_s").range(0, 86400).unit("s"),
     Param(HEARTH_PARAM_DOUBLE, "min_off_s").range(0, 86400).unit("s"),
+    Param(HEARTH_PARAM_DOUBLE, "start_delay_s").range(0, 3600).unit("s"),
+    Param(HEARTH_PARAM_DOUBLE, "stop_delay_s").range(0, 3600).unit("s"),
 };
 
 constexpr hearth_param_desc kReservationTable[] = {

@@ -30,6 +30,8 @@ class Reservations : public ::testing::Test {
     wallbox_settings.id = "wallbox";
     wallbox_settings.min_on_ms = 0;
     wallbox_settings.min_off_ms = 0;
+    wallbox_settings.start_delay_ms = 0;
+    wallbox_settings.stop_delay_ms = 0;
     settings.loads = {wallbox_settings};
     dispatcher.update_settings(settings);
   }

@@ -24,7 +24,8 @@ dispatch:
   battery_sharing: priority
   grid_voltage_v: 240
   loads:
-    wallbox: { start_w: 4500, stop_w: 3000, min_on_s: 600, min_off_s: 120 }
+    wallbox: { start_w: 4500, stop_w: 3000, min_on_s: 600, min_off_s: 120, start_delay_s: 30,
+               stop_delay_s: 90 }
     heatpump: { boost_start_w: 5000, boost_stop_w: 3500 }
   reservations:
     - { load: wallbox, energy_wh: 20000, by: "07:00", days: weekdays, margin_pct: 20 }
@@ -54,6 +55,9 @@ dispatch:
   EXPECT_EQ(settings.loads[0].start_w, 4500);
   EXPECT_EQ(settings.loads[0].min_on_ms, 600'000);
   EXPECT_EQ(settings.loads[0].min_off_ms, 120'000);
+  EXPECT_EQ(settings.loads[0].start_delay_ms, 30'000);
+  EXPECT_EQ(settings.loads[0].stop_delay_ms, 90'000);
+  EXPECT_EQ(settings.loads[1].stop_delay_ms, 120'000);  // default
   EXPECT_EQ(settings.loads[1].boost_stop_w, 3500);
   EXPECT_EQ(settings.loads[1].min_on_ms, 300'000);  // default
   ASSERT_EQ(settings.reservations.size(), 1u);

@@ -113,13 +113,22 @@ class SiteModel {
     }
   }
 
-  // One control cycle: snapshot, step, apply, then the clock moves on.
+  // One control cycle: snapshot, step, apply, then the clock moves on (and, when asked, the
+  // batteries' SOC follows their power over the step).
   DispatchPlan cycle(Dispatcher &dispatcher, int64_t step_ms = 1000) {
     DispatchPlan plan = dispatcher.step(snapshot());
     apply(plan);
     clock_.advance_ms(step_ms);
+    if (integrate_soc) {
+      for (auto &battery : batteries) {
+        battery.soc_pct +=
+            battery.power_w * static_cast<double>(step_ms) / 3.6e6 / battery.capacity_wh * 100;
+      }
+    }
     return plan;
   }
+
+  bool integrate_soc = false;
 
   ManualClock &clock() { return clock_; }
 

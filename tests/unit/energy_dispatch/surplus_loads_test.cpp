@@ -20,6 +20,8 @@ SurplusLoadSettings load_settings(std::string id, int64_t min_on_s, int64_t min_
   load.id = std::move(id);
   load.min_on_ms = min_on_s * 1000;
   load.min_off_ms = min_off_s * 1000;
+  load.start_delay_ms = 0;  // these tests look at thresholds and minimum times alone
+  load.stop_delay_ms = 0;
   return load;
 }
 
@@ -62,6 +64,23 @@ TEST_F(SurplusLoads, HeatingRodSwitchesAtTheExactSecondsTheRulesAllow) {
     return 2500.0;              // enough again at 70 s, on at 120 s (minimum off)
   };
   EXPECT_THAT(switch_times("rod", 200, pv_at), ElementsAre(0, 60, 120));
+}
+
+TEST_F(SurplusLoads, StartAndStopDelaysIgnoreShortSurplusChanges) {
+  site.add_load("rod", LoadKind::kSwitchable, 2000);
+  SurplusLoadSettings rod = load_settings("rod", 0, 0);
+  rod.start_delay_ms = 30'000;
+  rod.stop_delay_ms = 60'000;
+  configure({rod});
+  const auto pv_at = [](int t) {
+    if (t < 10) return 3000.0;  // 10 s of surplus: too short to start
+    if (t < 20) return 0.0;
+    if (t < 100) return 3000.0;  // from 20 s: on at 50 s
+    if (t < 150) return 0.0;     // a 50 s cloud: too short to stop
+    if (t < 200) return 3000.0;
+    return 0.0;  // gone from 200 s: off at 260 s
+  };
+  EXPECT_THAT(switch_times("rod", 300, pv_at), ElementsAre(50, 260));
 }
 
 TEST_F(SurplusLoads, PlanSaysWhyALoadIsHeld) {

@@ -51,8 +51,11 @@ void read(const YAML::Node &map, const char *key, std::optional<T> &out) {
   out = value;
 }
 
-int64_t seconds_to_ms(double seconds) {
-  return std::llround(seconds * 1000);
+// A key in seconds into a field in milliseconds.
+void read_seconds(const YAML::Node &map, const char *key, int64_t &out_ms) {
+  double seconds = static_cast<double>(out_ms) / 1000;
+  read(map, key, seconds);
+  out_ms = std::llround(seconds * 1000);
 }
 
 template <typename T, typename Parse>
@@ -98,12 +101,10 @@ SurplusLoadSettings load_from(const std::string &id, const YAML::Node &node) {
   read(node, "stop_w", load.stop_w);
   read(node, "boost_start_w", load.boost_start_w);
   read(node, "boost_stop_w", load.boost_stop_w);
-  double min_on_s = static_cast<double>(load.min_on_ms) / 1000;
-  double min_off_s = static_cast<double>(load.min_off_ms) / 1000;
-  read(node, "min_on_s", min_on_s);
-  read(node, "min_off_s", min_off_s);
-  load.min_on_ms = seconds_to_ms(min_on_s);
-  load.min_off_ms = seconds_to_ms(min_off_s);
+  read_seconds(node, "min_on_s", load.min_on_ms);
+  read_seconds(node, "min_off_s", load.min_off_ms);
+  read_seconds(node, "start_delay_s", load.start_delay_ms);
+  read_seconds(node, "stop_delay_s", load.stop_delay_ms);
   return load;
 }
 

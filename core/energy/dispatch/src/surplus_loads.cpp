@@ -98,9 +98,8 @@ std::string SurplusLoadController::hold_reason(const LoadState &load) const {
          " time " + std::to_string(min_s) + " s)";
 }
 
-LoadLevel SurplusLoadController::next_level(const LoadState &load, double available_w,
-                                            int64_t mono_ns, double grid_voltage_v,
-                                            std::string &reason) {
+LoadLevel SurplusLoadController::wanted_level(const LoadState &load, double available_w,
+                                              double grid_voltage_v) const {
   const double start = start_w(load, grid_voltage_v);
   const double stop = stop_w(load, grid_voltage_v);
   const auto &boost_start = settings_.boost_start_w;
@@ -118,11 +117,32 @@ LoadLevel SurplusLoadController::next_level(const LoadState &load, double availa
       available_w >= *boost_start) {
     wanted = LoadLevel::kBoost;
   }
-  if (wanted == level_) return level_;
+  return wanted;
+}
+
+LoadLevel SurplusLoadController::next_level(const LoadState &load, double available_w,
+                                            int64_t mono_ns, double grid_voltage_v,
+                                            std::string &reason) {
+  const LoadLevel wanted = wanted_level(load, available_w, grid_voltage_v);
+  if (wanted == level_) {
+    pending_.reset();
+    return level_;
+  }
+  // The surplus must ask for the same change for the whole delay: a passing cloud or a kettle
+  // does not switch anything.
+  if (!pending_ || pending_->level != wanted) pending_ = PendingChange{wanted, mono_ns};
+  const bool rising = static_cast<int>(wanted) > static_cast<int>(level_);
+  const int64_t delay_ms = rising ? settings_.start_delay_ms : settings_.stop_delay_ms;
+  if (mono_ns - pending_->since_ns < delay_ms * 1'000'000) {
+    reason = load.id + ": " + level_name(load, wanted) + " once the surplus holds for " +
+             std::to_string(delay_ms / 1000) + " s";
+    return level_;
+  }
   if (!may_change(mono_ns)) {
     reason = hold_reason(load);
     return level_;
   }
+  pending_.reset();
   reason = load.id + ": " + level_name(load, wanted) + " (surplus " + format_w(available_w) + ")";
   return wanted;
 }

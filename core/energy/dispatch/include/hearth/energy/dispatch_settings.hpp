@@ -52,6 +52,9 @@ struct SurplusLoadSettings {
   std::optional<double> boost_stop_w;   // SG Ready: back to state 3 below this
   int64_t min_on_ms = 5 * 60 * 1000;
   int64_t min_off_ms = 5 * 60 * 1000;
+  // How long the surplus must ask for a start (stop) before the load starts (stops).
+  int64_t start_delay_ms = 60 * 1000;
+  int64_t stop_delay_ms = 120 * 1000;
 };
 
 // "energy_wh into `load` by `by_min` local time": surplus first, the grid at the latest start.

@@ -42,6 +42,7 @@ class SurplusLoadController {
   void initialise(const LoadState &load, int64_t mono_ns);
   bool may_change(int64_t mono_ns) const;
   void change_level(LoadLevel level, int64_t mono_ns);
+  LoadLevel wanted_level(const LoadState &load, double available_w, double grid_voltage_v) const;
   LoadLevel next_level(const LoadState &load, double available_w, int64_t mono_ns,
                        double grid_voltage_v, std::string &reason);
   double next_current_a(const LoadState &load, double available_w, int64_t mono_ns,
@@ -54,6 +55,11 @@ class SurplusLoadController {
   bool initialised_ = false;
   LoadLevel level_ = LoadLevel::kOff;
   int64_t level_since_ns_ = 0;
+  struct PendingChange {
+    LoadLevel level;
+    int64_t since_ns;
+  };
+  std::optional<PendingChange> pending_;  // the change the surplus asks for, and since when
   bool level_time_known_ = false;         // false until the first change: no minimum time holds yet
   double current_a_ = 0;                  // EV chargers
   std::optional<int64_t> rise_since_ns_;  // EV: since when the surplus carries a higher current
