@@ -295,6 +295,8 @@ store::HistoryBatch HistoryService::take_batch(bool with_minutes, bool include_r
     }
     stats_.minute_records += closed_.size();
     closed_.clear();
+    // The last write before a stop: last-seen times exact, not at their save resolution.
+    if (include_running_minutes) registry_.save_all_last_seen();
   }
   registry_.take_changes(batch);
   batch.alarms = std::move(alarm_events_);

@@ -24,6 +24,7 @@ DeviceRegistry::DeviceRegistry(Database &db) {
                         rows.column_text(3), rows.column_text(4), rows.column_text(5),
                         rows.column_text(6), rows.column_int(7),  rows.column_int(8)};
     next_key_ = std::max(next_key_, device.key + 1);
+    saved_last_seen_ms_[device.key] = device.last_seen_wall_ms;
     if (device.state == "active") slots_[device.device_id].active_key = device.key;
     if (device.state == "pending") slots_[device.device_id].pending_key = device.key;
     devices_.emplace(device.key, std::move(device));
@@ -112,10 +113,8 @@ int64_t DeviceRegistry::key_for_data(std::string_view device_id, int64_t wall_ms
   if (slot.active_key == 0) slot.active_key = create(device_id, "active", wall_ms).key;
   const int64_t key = slot.pending_key != 0 ? slot.pending_key : slot.active_key;
   DeviceRecord &device = entry(key);
-  if (wall_ms > device.last_seen_wall_ms) {
-    device.last_seen_wall_ms = wall_ms;
-    mark(key);
-  }
+  device.last_seen_wall_ms = std::max(device.last_seen_wall_ms, wall_ms);
+  if (device.last_seen_wall_ms - saved_last_seen_ms_[key] >= kLastSeenSaveIntervalMs) mark(key);
   return key;
 }
 
@@ -218,9 +217,19 @@ std::vector<ReplacementRecord> DeviceRegistry::pending_replacements() const {
   return open;
 }
 
+void DeviceRegistry::save_all_last_seen() {
+  for (const auto &[key, device] : devices_) {
+    if (device.last_seen_wall_ms != saved_last_seen_ms_[key]) mark(key);
+  }
+}
+
 void DeviceRegistry::take_changes(HistoryBatch &batch) {
   const size_t first = batch.devices.size();
-  for (const int64_t key : dirty_) batch.devices.push_back(devices_.at(key));
+  for (const int64_t key : dirty_) {
+    const DeviceRecord &device = devices_.at(key);
+    saved_last_seen_ms_[key] = device.last_seen_wall_ms;
+    batch.devices.push_back(device);
+  }
   std::stable_sort(batch.devices.begin() + static_cast<std::ptrdiff_t>(first), batch.devices.end(),
                    [](const DeviceRecord &a, const DeviceRecord &b) {
                      return state_order(a.state) < state_order(b.state);

@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint8_t kWide = 0x01;
 constexpr uint8_t kCounter = 0x02;
+constexpr double kFloatRelativeError = 1e-7;
 
 static_assert(std::endian::native == std::endian::little, "the blob layout is little-endian");
 
@@ -70,8 +71,14 @@ class Reader {
   size_t position_ = 0;
 };
 
+// Float32 keeps 7 significant digits: more than any meter or inverter measures, so a fractional
+// aggregate (230.1 V, 1234.57 W) is kept that way. Integers stay exact (a 32-bit status word or
+// counter value above 2^24 is stored as float64), and so does anything float32 cannot hold.
 bool fits_float(double value) {
-  return static_cast<double>(static_cast<float>(value)) == value || std::isnan(value);
+  const auto narrow = static_cast<float>(value);
+  if (static_cast<double>(narrow) == value || std::isnan(value)) return true;
+  if (!std::isfinite(narrow) || value == std::trunc(value)) return false;
+  return std::fabs(static_cast<double>(narrow) - value) <= kFloatRelativeError * std::fabs(value);
 }
 
 void encode_one(Writer &out, const CodedStats &record) {

@@ -28,7 +28,7 @@ MinuteStats counter(uint32_t count, double first, double last) {
 TEST(HistoryCodec, RoundTripsNarrowWideAndCounterRecordsExactly) {
   const std::vector<CodedStats> records = {
       {1, plain(60, -1500, 20.5, 3000)},          // fits float32: 4 bytes a value
-      {300, plain(12, 0.1, 0.2, 230.123456789)},  // does not: stored as double
+      {300, plain(12, 0.5, 2.25, 16777217)},      // an integer above 2^24: stored as double
       {70000, counter(60, 12345678.9, 12345690.25)},
   };
   const auto blob = encode_minute(records);
@@ -37,16 +37,28 @@ TEST(HistoryCodec, RoundTripsNarrowWideAndCounterRecordsExactly) {
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(decoded[i].name_id, records[i].name_id);
     EXPECT_EQ(decoded[i].stats.count, records[i].stats.count);
-    EXPECT_EQ(decoded[i].stats.min, records[i].stats.min);
-    EXPECT_EQ(decoded[i].stats.mean, records[i].stats.mean);
-    EXPECT_EQ(decoded[i].stats.max, records[i].stats.max);
+    // A counter's readings are exact in first/last; its min/mean/max keep 7 digits.
+    const double tolerance = records[i].stats.counter ? records[i].stats.max * 1e-7 : 0;
+    EXPECT_NEAR(decoded[i].stats.min, records[i].stats.min, tolerance);
+    EXPECT_NEAR(decoded[i].stats.mean, records[i].stats.mean, tolerance);
+    EXPECT_NEAR(decoded[i].stats.max, records[i].stats.max, tolerance);
     EXPECT_EQ(decoded[i].stats.counter, records[i].stats.counter);
   }
   EXPECT_EQ(decoded[2].stats.first, 12345678.9);
   EXPECT_EQ(decoded[2].stats.last, 12345690.25);
   // The narrow record costs 1 + 1 + 1 + 12 bytes.
   EXPECT_EQ(encode_minute(std::span(records.data(), 1)).size(), 15u);
-  EXPECT_EQ(find_in_minute(blob, 300)->max, 230.123456789);
+  EXPECT_EQ(find_in_minute(blob, 300)->max, 16777217);
+  EXPECT_FALSE(find_in_minute(blob, 2).has_value());
+}
+
+TEST(HistoryCodec, FractionalMeasurementsKeepSevenSignificantDigitsInFourBytes) {
+  const std::vector<CodedStats> voltage = {{1, plain(60, 229.9, 230.123456789, 231.7)}};
+  const auto blob = encode_minute(voltage);
+  EXPECT_EQ(blob.size(), 15u);
+  const auto stats = find_in_minute(blob, 1);
+  EXPECT_NEAR(stats->mean, 230.123456789, 230.123456789 * 1e-7);
+  EXPECT_NEAR(stats->min, 229.9, 229.9 * 1e-7);
   EXPECT_FALSE(find_in_minute(blob, 2).has_value());
 }
 

@@ -212,5 +212,28 @@ TEST_F(HistoryServiceTest, RefusedReplacementKeepsTheOldHardwaresMinutesAndState
   service_->stop();
 }
 
+TEST_F(HistoryServiceTest, AFailedWriteRaisesAnAlarmAndTheBatchIsWrittenLater) {
+  const auto power = points_.declare("meter-1/grid_w", HEARTH_VALUE_DOUBLE, "W", 5000);
+  store::Database saboteur(dir_.file("hearth.db"));
+  saboteur.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON history_minute "
+      "BEGIN SELECT RAISE(ABORT, 'the disk says no'); END");
+  publish_for(power, 65, 700);
+  flush();
+  EXPECT_EQ(service_->stats().batches_failed, 1u);
+  const bus::Alarm *alarm = alarms_.find("hearthd", kAlarmHistoryWriteFailed);
+  ASSERT_NE(alarm, nullptr);
+  EXPECT_NE(alarm->text.find("the disk says no"), std::string::npos);
+  EXPECT_TRUE(minutes_of("meter-1/grid_w").empty());
+
+  saboteur.exec("DROP TRIGGER refuse");
+  publish_for(power, 60, 800);
+  flush();  // the kept batch first, then this one
+  EXPECT_EQ(alarms_.find("hearthd", kAlarmHistoryWriteFailed), nullptr);
+  const auto minutes = minutes_of("meter-1/grid_w");
+  ASSERT_EQ(minutes.size(), 2u);
+  EXPECT_EQ(minutes[0].stats.mean, 700);
+}
+
 }  // namespace
 }  // namespace hearth::host

@@ -129,11 +129,11 @@ TEST(HistoryStore, RetentionByBytesTrimsTheOldestUntilTheDataFits) {
   TempDir dir;
   Database db(dir.file("hearth.db"));
   HistoryWriter writer(db);
-  // 40 devices x 25 points, 6 hours: a few MB.
-  for (WallMinute minute = kMidnight; minute < kMidnight + 360; ++minute) {
+  // 40 devices x 10 points, 3 hours: about a megabyte.
+  for (WallMinute minute = kMidnight; minute < kMidnight + 180; ++minute) {
     HistoryBatch batch;
     for (int64_t key = 1; key <= 40; ++key) {
-      for (int point = 0; point < 25; ++point) {
+      for (int point = 0; point < 10; ++point) {
         batch.minutes.push_back({minute, key, "p" + std::to_string(point), "W",
                                  stats_of(0.1 * static_cast<double>(minute * point % 977))});
       }
@@ -148,8 +148,8 @@ TEST(HistoryStore, RetentionByBytesTrimsTheOldestUntilTheDataFits) {
   // The newest data stays; the oldest went.
   Statement span(db, "SELECT MIN(id) / 65536, MAX(id) / 65536 FROM history_minute");
   ASSERT_TRUE(span.step());
-  EXPECT_GT(span.column_int(0), kMidnight + 60);
-  EXPECT_EQ(span.column_int(1), kMidnight + 359);
+  EXPECT_GT(span.column_int(0), kMidnight + 30);
+  EXPECT_EQ(span.column_int(1), kMidnight + 179);
   EXPECT_EQ(integrity_problems(db), 0);
 }
 

@@ -48,6 +48,9 @@ class DeviceRegistry {
  public:
   // The largest key the registry gives out: history_minute packs the key into 16 bits.
   static constexpr int64_t kMaxKey = 65535;
+  // Last-seen times reach the database at this resolution (in memory they are exact): one row
+  // rewritten a minute per device would cost a page a minute of flash.
+  static constexpr int64_t kLastSeenSaveIntervalMs = 10 * 60'000;
 
   // Loads every device and open replacement from the database.
   explicit DeviceRegistry(Database &db);
@@ -72,6 +75,8 @@ class DeviceRegistry {
   std::vector<DeviceRecord> devices() const;
   std::vector<ReplacementRecord> pending_replacements() const;
 
+  // Marks every device whose last-seen time moved since it was last saved (at shutdown).
+  void save_all_last_seen();
   // Moves the changed rows (retired first, then pending, then active, so the one-active-per-slot
   // index holds at every step) and the replacement steps into the batch.
   void take_changes(HistoryBatch &batch);
@@ -96,6 +101,7 @@ class DeviceRegistry {
   std::map<int64_t, DeviceRecord> devices_;
   std::map<std::string, Slot, std::less<>> slots_;
   std::set<int64_t> dirty_;
+  std::map<int64_t, int64_t> saved_last_seen_ms_;  // by key
   std::vector<ReplacementRecord> replacement_steps_;
   int64_t next_key_ = 1;
 };

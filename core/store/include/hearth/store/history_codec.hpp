@@ -4,8 +4,9 @@
 // appends a few pages instead of touching one page per point (bytes written per day, issue 7).
 //
 // A record per point: varint name id, a flags byte, varint count, then min, mean, max - as
-// float32 when all three survive the round trip exactly, else as float64 (flag bit 0) - then,
-// for a counter (flag bit 1), first and last as float64. Little-endian.
+// float32 when all three fit (exactly, or for a fractional value within 1e-7 relative: 7
+// significant digits), else as float64 (flag bit 0) - then, for a counter (flag bit 1), first
+// and last as float64, exact. Little-endian.
 #include <cstdint>
 #include <optional>
 #include <hearth/store/history_types.hpp>
