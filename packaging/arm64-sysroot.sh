@@ -28,6 +28,7 @@ fi
 arm64_packages=(
   libc6-dev libstdc++-12-dev libboost-dev libmodbus-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libsqlite3-dev libsystemd-dev libcli11-dev libgpiod-dev libssl-dev
+  libargon2-dev
   libgtest-dev libgmock-dev
   zlib1g  # a real shared library the signing tests load (Priority: required on every Debian box)
 )

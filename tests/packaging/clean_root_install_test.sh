@@ -25,9 +25,9 @@ if [ "${1:-}" = "--inside" ]; then
   work="$2"
   root="$work/root"
   mount --make-rprivate /
-  interfaces="$(ls /sys/class/net)"
+  # /proc/self/net is this network namespace's view (/sys/class/net would be the host's).
+  interfaces="$(awk -F: 'NR > 2 { gsub(/ /, "", $1); print $1 }' /proc/self/net/dev | xargs)"
   [ "$interfaces" = lo ] || fail "the namespace has network interfaces: $interfaces"
-  ip link set lo up 2>/dev/null || true
 
   started=$SECONDS
   debootstrap --variant=minbase --unpack-tarball="$tarball" bookworm "$root" \

@@ -69,8 +69,13 @@ void PluginLoader::set_signature_policy(SignaturePolicy policy) {
     spdlog::warn("plugin signatures are not checked (--plugin-signatures off): development only");
     return;
   }
-  for (const auto &problem : policy_.trusted_keys.problems()) {
-    spdlog::warn("trusted keys: {} (skipped)", problem);
+  const auto &keys = policy_.trusted_keys;
+  // No trust store at all is normal where every plugin is built in; a skipped key file is not.
+  std::error_code error;
+  const bool store_missing = !std::filesystem::is_directory(keys.origin(), error);
+  for (const auto &problem : keys.problems()) {
+    spdlog::log(store_missing ? spdlog::level::info : spdlog::level::warn,
+                "trusted keys: {} (skipped)", problem);
   }
   spdlog::info("plugin signatures required for {} plugins; {} trusted key{} ({})",
                policy_.mode == SignatureMode::all ? "all" : "third-party",
