@@ -9,7 +9,8 @@
 // 2. A week of one-minute data for the same site is written, and one point's week is read back
 //    (query_minutes) on a fresh connection.
 //
-// Usage: bench_store [simulated_minutes] [json_out]; JSON also to $HEARTH_BENCH_OUT/bench_store.json.
+// Usage: bench_store [simulated_minutes] [json_out]; JSON also to
+// $HEARTH_BENCH_OUT/bench_store.json.
 #include <unistd.h>
 
 #include <chrono>
@@ -76,9 +77,9 @@ SiteRun run_site(const std::filesystem::path &dir, int64_t minutes) {
   for (int device = 1; device <= kDevices; ++device) {
     for (int point = 0; point < kPointsPerDevice; ++point) {
       const bool counter = point == 0;
-      ids.push_back(points.declare(
-          "device-" + std::to_string(device) + "/" + (counter ? "energy_wh" : "p" + std::to_string(point)),
-          HEARTH_VALUE_DOUBLE, counter ? "Wh" : "W", 5000));
+      ids.push_back(points.declare("device-" + std::to_string(device) + "/" +
+                                       (counter ? "energy_wh" : "p" + std::to_string(point)),
+                                   HEARTH_VALUE_DOUBLE, counter ? "Wh" : "W", 5000));
     }
   }
   SiteRun run;
@@ -98,12 +99,12 @@ SiteRun run_site(const std::filesystem::path &dir, int64_t minutes) {
         clock.advance_ms(1000);
         for (size_t i = 0; i < ids.size(); ++i) {
           // Values that move like measurements (not constants SQLite could compress away).
-          const double value = i % kPointsPerDevice == 0
-                                   ? (energy += 0.7)
-                                   : 1000.0 * std::sin(0.001 * static_cast<double>(
-                                                                  minute * 60 + second) +
-                                                       static_cast<double>(i)) +
-                                         0.01 * static_cast<double>(second);
+          const double value =
+              i % kPointsPerDevice == 0
+                  ? (energy += 0.7)
+                  : 1000.0 * std::sin(0.001 * static_cast<double>(minute * 60 + second) +
+                                      static_cast<double>(i)) +
+                        0.01 * static_cast<double>(second);
           points.publish(ids[i], value_of(value), 0, HEARTH_QUALITY_GOOD);
           ++run.samples;
         }
@@ -193,11 +194,11 @@ QueryRun week_query(const std::filesystem::path &dir) {
 int main(int argc, char **argv) {
   const int64_t minutes = argc > 1 ? std::stoll(argv[1]) : 240;
   const char *env_out = std::getenv("HEARTH_BENCH_OUT");
-  const std::string out = argc > 2   ? argv[2]
+  const std::string out = argc > 2  ? argv[2]
                           : env_out ? std::string(env_out) + "/bench_store.json"
                                     : "bench_store.json";
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("hearth-bench-store-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hearth-bench-store-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
 
   const SiteRun site = run_site(dir, minutes);

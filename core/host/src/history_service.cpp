@@ -114,8 +114,8 @@ HistoryService::Tracked &HistoryService::track(bus::PointId id) {
   point.device_id = info->name.substr(0, slash);
   point.name = slash == std::string::npos ? info->name : info->name.substr(slash + 1);
   point.unit = info->unit;
-  point.numeric = info->value_type == HEARTH_VALUE_DOUBLE ||
-                  info->value_type == HEARTH_VALUE_INT || info->value_type == HEARTH_VALUE_BOOL;
+  point.numeric = info->value_type == HEARTH_VALUE_DOUBLE || info->value_type == HEARTH_VALUE_INT ||
+                  info->value_type == HEARTH_VALUE_BOOL;
   point.minute = store::MinuteAccumulator(store::is_counter_unit(point.unit));
   if (point.numeric) point.ring = std::make_unique<store::RecentRing>(options_.recent);
   return point;
@@ -255,7 +255,8 @@ store::ReplacementDecision HistoryService::refuse_replacement(std::string_view d
   return decision;
 }
 
-// --- writing --------------------------------------------------------------------------------------
+// --- writing
+// --------------------------------------------------------------------------------------
 
 void HistoryService::close_minutes(std::optional<store::WallMinute> before) {
   for (size_t id = 0; id < tracked_.size(); ++id) {
@@ -401,7 +402,8 @@ void HistoryService::read(std::function<void(store::Database &)> fn) {
   });
 }
 
-// --- timers ---------------------------------------------------------------------------------------
+// --- timers
+// ---------------------------------------------------------------------------------------
 
 std::chrono::milliseconds HistoryService::until_next_flush() const {
   // Aligned to the wall minute, so each flush takes whole minutes just after they end.

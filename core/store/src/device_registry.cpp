@@ -35,10 +35,16 @@ DeviceRegistry::DeviceRegistry(Database &db) {
   while (open.step()) {
     auto found = slots_.find(open.column_text(1));
     if (found == slots_.end() || found->second.pending_key == 0) continue;
-    found->second.replacement = ReplacementRecord{open.column_int(0),  open.column_text(1),
-                                                  open.column_int(2),  open.column_int(3),
-                                                  open.column_text(4), open.column_text(5),
-                                                  open.column_int(6),  "", "", 0};
+    found->second.replacement = ReplacementRecord{open.column_int(0),
+                                                  open.column_text(1),
+                                                  open.column_int(2),
+                                                  open.column_int(3),
+                                                  open.column_text(4),
+                                                  open.column_text(5),
+                                                  open.column_int(6),
+                                                  "",
+                                                  "",
+                                                  0};
   }
 }
 
@@ -50,8 +56,8 @@ DeviceRecord &DeviceRegistry::create(std::string_view device_id, std::string sta
   }
   const int64_t key = next_key_++;
   DeviceRecord &device = devices_[key];
-  device = DeviceRecord{key, std::string(device_id), std::move(state), "", "", "", "", wall_ms,
-                        wall_ms};
+  device =
+      DeviceRecord{key, std::string(device_id), std::move(state), "", "", "", "", wall_ms, wall_ms};
   mark(key);
   return device;
 }
@@ -100,8 +106,8 @@ IdentityOutcome DeviceRegistry::report_identity(const IdentityReport &report, in
   DeviceRecord &fresh = create(report.device_id, "pending", wall_ms);
   apply_identity(fresh, report);
   slot.pending_key = fresh.key;
-  slot.replacement = ReplacementRecord{0,           report.device_id, known.key, fresh.key,
-                                       known.serial, fresh.serial,     wall_ms,   "", "", 0};
+  slot.replacement = ReplacementRecord{
+      0, report.device_id, known.key, fresh.key, known.serial, fresh.serial, wall_ms, "", "", 0};
   replacement_steps_.push_back(slot.replacement);
   return IdentityOutcome::replacement_pending;
 }
@@ -119,7 +125,7 @@ int64_t DeviceRegistry::key_for_data(std::string_view device_id, int64_t wall_ms
 }
 
 DeviceRegistry::Slot *DeviceRegistry::slot_with_pending(std::string_view device_id,
-                                                         ReplacementDecision &refusal) {
+                                                        ReplacementDecision &refusal) {
   auto found = slots_.find(device_id);
   if (found == slots_.end() || found->second.pending_key == 0) {
     refusal.message = "no replacement of device '" + std::string(device_id) + "' is pending";
@@ -130,9 +136,8 @@ DeviceRegistry::Slot *DeviceRegistry::slot_with_pending(std::string_view device_
 
 std::string DeviceRegistry::retired_id(const DeviceRecord &device) const {
   std::string id = device.device_id + "@" + (device.serial.empty() ? "unknown" : device.serial);
-  const bool taken = std::any_of(devices_.begin(), devices_.end(), [&](const auto &other) {
-    return other.second.device_id == id;
-  });
+  const bool taken = std::any_of(devices_.begin(), devices_.end(),
+                                 [&](const auto &other) { return other.second.device_id == id; });
   return taken ? id + "#" + std::to_string(device.key) : id;
 }
 

@@ -238,8 +238,7 @@ std::optional<int64_t> parse_iso8601_utc(std::string_view text) {
   const size_t widths[6] = {4, 2, 2, 2, 2, 2};
   const char separators[6] = {0, '-', '-', 'T', ':', ':'};
   for (size_t i = 0; i < 6 && starts[i] < text.size(); ++i) {
-    if (i > 0 && text[starts[i] - 1] != separators[i] &&
-        !(i == 3 && text[starts[i] - 1] == ' ')) {
+    if (i > 0 && text[starts[i] - 1] != separators[i] && !(i == 3 && text[starts[i] - 1] == ' ')) {
       return std::nullopt;
     }
     if (!parse_int(text.substr(starts[i], widths[i]), fields[i])) return std::nullopt;

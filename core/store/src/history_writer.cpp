@@ -129,8 +129,7 @@ void HistoryWriter::write_replacement(const ReplacementRecord &step) {
 void HistoryWriter::move_history(int64_t from_key, int64_t to_key, WallMinute since) {
   std::vector<std::pair<int64_t, std::vector<uint8_t>>> rows;
   {
-    Statement select(db_,
-                     "SELECT id, data FROM history_minute WHERE id >= ? AND (id & 65535) = ?");
+    Statement select(db_, "SELECT id, data FROM history_minute WHERE id >= ? AND (id & 65535) = ?");
     select.bind(1, minute_row_id(since, 0)).bind(2, from_key);
     while (select.step()) rows.emplace_back(select.column_int(0), select.column_blob(1));
   }
@@ -207,15 +206,14 @@ void HistoryWriter::write_alarm(const AlarmHistoryEvent &event) {
   const bool open = find_open_alarm_.step();
   const int64_t id = open ? find_open_alarm_.column_int(0) : 0;
   find_open_alarm_.reset();
-  Statement write(db_,
-                  open ? "UPDATE alarm_history SET source = ?1, code = ?2, severity = ?3, "
-                         "text = ?4, raised_wall_ms = ?5, last_raised_wall_ms = ?6, "
-                         "repeat_count = ?7, cleared_wall_ms = ?8, cleared_by = ?9, "
-                         "acknowledged_by = ?10, acknowledged_wall_ms = ?11 WHERE id = ?12"
-                       : "INSERT INTO alarm_history (source, code, severity, text, "
-                         "raised_wall_ms, last_raised_wall_ms, repeat_count, cleared_wall_ms, "
-                         "cleared_by, acknowledged_by, acknowledged_wall_ms) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  Statement write(db_, open ? "UPDATE alarm_history SET source = ?1, code = ?2, severity = ?3, "
+                              "text = ?4, raised_wall_ms = ?5, last_raised_wall_ms = ?6, "
+                              "repeat_count = ?7, cleared_wall_ms = ?8, cleared_by = ?9, "
+                              "acknowledged_by = ?10, acknowledged_wall_ms = ?11 WHERE id = ?12"
+                            : "INSERT INTO alarm_history (source, code, severity, text, "
+                              "raised_wall_ms, last_raised_wall_ms, repeat_count, cleared_wall_ms, "
+                              "cleared_by, acknowledged_by, acknowledged_wall_ms) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   write.bind(1, event.source)
       .bind(2, static_cast<int64_t>(event.code))
       .bind(3, static_cast<int64_t>(event.severity))
@@ -252,8 +250,7 @@ int64_t HistoryWriter::delete_minutes_before(WallMinute minute) {
   return deleted;
 }
 
-RetentionResult HistoryWriter::apply_retention(const RetentionLimits &limits,
-                                               int64_t now_wall_ms) {
+RetentionResult HistoryWriter::apply_retention(const RetentionLimits &limits, int64_t now_wall_ms) {
   RetentionResult result;
   Transaction transaction(db_);
   if (limits.max_days > 0) {
@@ -269,7 +266,8 @@ RetentionResult HistoryWriter::apply_retention(const RetentionLimits &limits,
     // The history is most of the file; drop the share of its minutes that the excess is,
     // a little more so that page boundaries do not need another round.
     const double share = static_cast<double>(in_use - limits.max_bytes) / in_use;
-    const auto drop = std::max<WallMinute>(1, static_cast<WallMinute>(std::ceil(minutes * share * 1.05)));
+    const auto drop =
+        std::max<WallMinute>(1, static_cast<WallMinute>(std::ceil(minutes * share * 1.05)));
     result.rows_deleted += delete_minutes_before(oldest + drop);
   }
   transaction.commit();

@@ -5,8 +5,8 @@ namespace hearth::store {
 
 void MinuteAccumulator::start(WallMinute minute, double value) {
   minute_ = minute;
-  stats_ = MinuteStats{1, value, value, value, counter_, counter_ ? value : 0,
-                       counter_ ? value : 0};
+  stats_ =
+      MinuteStats{1, value, value, value, counter_, counter_ ? value : 0, counter_ ? value : 0};
   sum_ = value;
 }
 

@@ -63,9 +63,8 @@ int list_devices(const std::string &db_path) {
               << iso8601_utc(device.last_seen_wall_ms) << "\n";
   }
   for (const auto &step : stored_replacements(*db)) {
-    std::cout << "replacement of " << step.device_id << ": serial '" << step.old_serial
-              << "' -> '" << step.new_serial << "' detected "
-              << iso8601_utc(step.detected_wall_ms) << ", "
+    std::cout << "replacement of " << step.device_id << ": serial '" << step.old_serial << "' -> '"
+              << step.new_serial << "' detected " << iso8601_utc(step.detected_wall_ms) << ", "
               << (step.decision.empty() ? std::string("pending")
                                         : step.decision + " by '" + step.decided_by + "' at " +
                                               iso8601_utc(step.decided_wall_ms))
@@ -84,10 +83,9 @@ int list_alarms(const std::string &db_path, const AlarmHistoryFilter &filter) {
       std::cout << "  acknowledged by " << alarm.acknowledged_by << " at "
                 << iso8601_utc(alarm.acknowledged_wall_ms.value_or(0));
     }
-    std::cout << (alarm.cleared_wall_ms
-                      ? "  cleared " + iso8601_utc(*alarm.cleared_wall_ms) + " (" +
-                            alarm.cleared_by + ")"
-                      : std::string("  ACTIVE"))
+    std::cout << (alarm.cleared_wall_ms ? "  cleared " + iso8601_utc(*alarm.cleared_wall_ms) +
+                                              " (" + alarm.cleared_by + ")"
+                                        : std::string("  ACTIVE"))
               << "\n";
   }
   return 0;

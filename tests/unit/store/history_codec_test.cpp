@@ -27,8 +27,8 @@ MinuteStats counter(uint32_t count, double first, double last) {
 
 TEST(HistoryCodec, RoundTripsNarrowWideAndCounterRecordsExactly) {
   const std::vector<CodedStats> records = {
-      {1, plain(60, -1500, 20.5, 3000)},          // fits float32: 4 bytes a value
-      {300, plain(12, 0.5, 2.25, 16777217)},      // an integer above 2^24: stored as double
+      {1, plain(60, -1500, 20.5, 3000)},      // fits float32: 4 bytes a value
+      {300, plain(12, 0.5, 2.25, 16777217)},  // an integer above 2^24: stored as double
       {70000, counter(60, 12345678.9, 12345690.25)},
   };
   const auto blob = encode_minute(records);
@@ -74,11 +74,10 @@ TEST(HistoryCodec, TruncatedOrGarbledBlobsThrowInsteadOfReadingPastTheEnd) {
 }
 
 TEST(HistoryCodec, MergingTwoHalvesOfAMinuteCombinesTheirStatistics) {
-  const auto earlier = encode_minute(std::vector<CodedStats>{{1, plain(30, 10, 20, 30)},
-                                                             {2, counter(30, 100, 110)}});
-  const auto later = encode_minute(std::vector<CodedStats>{{1, plain(10, 0, 40, 50)},
-                                                           {2, counter(10, 110, 120)},
-                                                           {3, plain(1, 7, 7, 7)}});
+  const auto earlier = encode_minute(
+      std::vector<CodedStats>{{1, plain(30, 10, 20, 30)}, {2, counter(30, 100, 110)}});
+  const auto later = encode_minute(std::vector<CodedStats>{
+      {1, plain(10, 0, 40, 50)}, {2, counter(10, 110, 120)}, {3, plain(1, 7, 7, 7)}});
   const auto merged = decode_minute(merge_minutes(earlier, later));
   ASSERT_EQ(merged.size(), 3u);
   EXPECT_EQ(merged[0].stats.count, 40u);

@@ -161,8 +161,8 @@ TEST_F(HistoryServiceTest, RestartKeepsHistoryAndSettingsAndClosesAlarmsLeftOpen
     store::Database settings_db(dir_.file("hearth.db"));
     store::SettingsStore settings(settings_db);
     settings.set_baseline({{"energy.mode", "self_consumption"}}, kT0);
-    ASSERT_TRUE(settings.set_override("energy.mode", "tou", "owner", store::SettingRole::owner,
-                                      kT0 + 1));
+    ASSERT_TRUE(
+        settings.set_override("energy.mode", "tou", "owner", store::SettingRole::owner, kT0 + 1));
   }
   restart_service();
   EXPECT_EQ(minutes_of("inverter-1/power_w").size(), 3u);  // 00:00, 00:01, 00:02 (1 s)
@@ -181,8 +181,8 @@ TEST_F(HistoryServiceTest, RefusedReplacementKeepsTheOldHardwaresMinutesAndState
   store::KvStore kv(core_db);
   HistoryOptions options;
   options.database_path = dir_.file("hearth.db");
-  service_ = std::make_unique<HistoryService>(points_, alarms_, clock_, io_, pool_, options,
-                                              [this] { return identities_; }, &kv);
+  service_ = std::make_unique<HistoryService>(
+      points_, alarms_, clock_, io_, pool_, options, [this] { return identities_; }, &kv);
   service_->start();
   const uint8_t offset[] = {42};
   kv.set("inverter-1", "energy_offset", offset);
@@ -204,7 +204,8 @@ TEST_F(HistoryServiceTest, RefusedReplacementKeepsTheOldHardwaresMinutesAndState
   for (const auto &minute : minutes_of("inverter-1@SN-A/power_w")) {
     old_means.push_back(minute.stats.mean);
   }
-  for (const auto &minute : minutes_of("inverter-1/power_w")) new_means.push_back(minute.stats.mean);
+  for (const auto &minute : minutes_of("inverter-1/power_w"))
+    new_means.push_back(minute.stats.mean);
   EXPECT_EQ(old_means, (std::vector<double>{100}));
   EXPECT_EQ(new_means, (std::vector<double>{200, 300}));
   EXPECT_FALSE(kv.get("inverter-1", "energy_offset").has_value());

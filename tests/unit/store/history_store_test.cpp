@@ -77,8 +77,8 @@ TEST(HistoryStore, AggregatesWrittenAreReadBackAfterReopening) {
   ASSERT_TRUE(power.has_value());
   EXPECT_EQ(power->unit, "W");
   EXPECT_FALSE(power->counter);
-  const auto minutes = query_minutes(db, *power, kMidnightMs + 10 * kMsPerMinute,
-                                     kMidnightMs + 20 * kMsPerMinute);
+  const auto minutes =
+      query_minutes(db, *power, kMidnightMs + 10 * kMsPerMinute, kMidnightMs + 20 * kMsPerMinute);
   ASSERT_EQ(minutes.size(), 10u);
   EXPECT_EQ(minutes.front().minute, kMidnight + 10);
   EXPECT_EQ(minutes.front().stats.mean, 1010);
@@ -102,8 +102,9 @@ TEST(HistoryStore, TheSameDeviceMinuteWrittenTwiceIsMergedNotDuplicated) {
   writer.write(first);
   writer.write(second);
   EXPECT_EQ(writer.stats().merged_rows, 1u);
-  db.exec("INSERT INTO device (key, device_id, state, first_seen_wall_ms, last_seen_wall_ms) "
-          "VALUES (1, 'meter', 'active', 0, 0)");
+  db.exec(
+      "INSERT INTO device (key, device_id, state, first_seen_wall_ms, last_seen_wall_ms) "
+      "VALUES (1, 'meter', 'active', 0, 0)");
   const auto minutes = query_minutes(db, *resolve_point(db, "meter/power_w"), kMidnightMs,
                                      kMidnightMs + kMsPerMinute);
   ASSERT_EQ(minutes.size(), 1u);

@@ -6,6 +6,14 @@
 // with a connection of the service's own, so a slow flash never stalls the core loop.
 //
 // Core thread only, except where a comment says otherwise.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
 #include <hearth/bus/alarm_registry.hpp>
 #include <hearth/bus/point_store.hpp>
 #include <hearth/core/clock.hpp>
@@ -15,15 +23,6 @@
 #include <hearth/store/kv_store.hpp>
 #include <hearth/store/minute_accumulator.hpp>
 #include <hearth/store/recent_ring.hpp>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <chrono>
-#include <condition_variable>
-#include <filesystem>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>

@@ -94,8 +94,8 @@ class DeviceRegistry {
   void mark(int64_t key) { dirty_.insert(key); }
   bool apply_identity(DeviceRecord &device, const IdentityReport &report);
   std::string retired_id(const DeviceRecord &device) const;
-  ReplacementDecision decide(std::string_view device_id, std::string_view author,
-                             int64_t wall_ms, const char *decision);
+  ReplacementDecision decide(std::string_view device_id, std::string_view author, int64_t wall_ms,
+                             const char *decision);
   Slot *slot_with_pending(std::string_view device_id, ReplacementDecision &refusal);
 
   std::map<int64_t, DeviceRecord> devices_;

@@ -8,8 +8,8 @@
 // significant digits), else as float64 (flag bit 0) - then, for a counter (flag bit 1), first
 // and last as float64, exact. Little-endian.
 #include <cstdint>
-#include <optional>
 #include <hearth/store/history_types.hpp>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <vector>

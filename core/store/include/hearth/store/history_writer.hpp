@@ -26,9 +26,9 @@ struct RetentionResult {
 
 struct HistoryWriterStats {
   uint64_t transactions = 0;
-  uint64_t minute_rows = 0;   // history_minute rows inserted
-  uint64_t merged_rows = 0;   // rows that met an existing row of the same device and minute
-  uint64_t blob_bytes = 0;    // bytes of the minute blobs written
+  uint64_t minute_rows = 0;  // history_minute rows inserted
+  uint64_t merged_rows = 0;  // rows that met an existing row of the same device and minute
+  uint64_t blob_bytes = 0;   // bytes of the minute blobs written
   uint64_t device_rows = 0;
   uint64_t alarm_events = 0;
   uint64_t replacement_steps = 0;

@@ -15,7 +15,8 @@ class MinuteAccumulator {
   enum class Added { same_minute, closed_previous, late };
   // Adds a sample taken at wall_ms. When it starts a new minute, the finished one is moved to
   // *closed (and closed_previous returned).
-  Added add(int64_t wall_ms, double value, std::optional<std::pair<WallMinute, MinuteStats>> *closed);
+  Added add(int64_t wall_ms, double value,
+            std::optional<std::pair<WallMinute, MinuteStats>> *closed);
   // The running minute if it ended before `minute` (or any running minute when minute is
   // nullopt, at shutdown); the accumulator is empty afterwards.
   std::optional<std::pair<WallMinute, MinuteStats>> close_before(std::optional<WallMinute> minute);
