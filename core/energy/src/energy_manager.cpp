@@ -1,10 +1,9 @@
 // The energy manager (energy_manager.hpp): bus wiring, the event path, the fail-safe, the cycle.
-#include <hearth/energy/energy_manager.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <hearth/energy/energy_manager.hpp>
 #include <sstream>
 
 namespace hearth::energy {
@@ -64,8 +63,8 @@ LoadKind load_kind_of(std::string_view capability) {
   return LoadKind::kSwitchable;
 }
 
-constexpr std::array<std::string_view, 4> kLoadCapabilities = {"ev_charger", "sg_ready",
-                                                               "switchable_load", "power_limitable"};
+constexpr std::array<std::string_view, 4> kLoadCapabilities = {
+    "ev_charger", "sg_ready", "switchable_load", "power_limitable"};
 
 }  // namespace
 
@@ -101,13 +100,12 @@ void EnergyManager::apply_settings(EnergySettings settings) {
     raise(kAlarmSettings, HEARTH_SEVERITY_MINOR,
           std::string(error.what()) + "; import hours are taken in UTC");
   }
-  meter_watch_ = MeterWatch({settings_.fail_safe.frozen_samples, settings_.fail_safe.counter_stall_wh,
-                             200.0, 5'000'000'000});
+  meter_watch_ = MeterWatch({settings_.fail_safe.frozen_samples,
+                             settings_.fail_safe.counter_stall_wh, 200.0, 5'000'000'000});
   if (!started_) return;
   const int64_t now = clock_.mono_ns();
-  stale_deadline_ns_ =
-      (last_sample_ns_ != 0 ? last_sample_ns_ : now) +
-      static_cast<int64_t>(settings_.fail_safe.meter_timeout_s * 1e9);
+  stale_deadline_ns_ = (last_sample_ns_ != 0 ? last_sample_ns_ : now) +
+                       static_cast<int64_t>(settings_.fail_safe.meter_timeout_s * 1e9);
   next_cycle_ns_ = std::min(next_cycle_ns_, now + settings_.control_cycle_ms * kNsPerMs);
   for (auto &[id, inverter] : inverters_) inverter.last_written_w.reset();  // write the new caps
   refresh_devices();
@@ -146,9 +144,9 @@ void EnergyManager::resubscribe(Subscription &subscription, const std::string &p
   if (point.empty()) return;
   // A prefix subscription also finds a point its driver declares later; only the exact name
   // counts.
-  subscription.id = bus_.points.subscribe_prefix(
-      point, [this, point, on_sample = std::move(on_sample)](bus::PointId id,
-                                                               const bus::PointSample &sample) {
+  subscription.id =
+      bus_.points.subscribe_prefix(point, [this, point, on_sample = std::move(on_sample)](
+                                              bus::PointId id, const bus::PointSample &sample) {
         const bus::PointInfo *info = bus_.points.info(id);
         if (info != nullptr && info->name == point) on_sample(sample);
       });
@@ -202,9 +200,11 @@ void EnergyManager::refresh_devices() {
     inverter.id = id;
     inverter.present = true;
     inverter.max_w = number_limit(bus_.capabilities, id, "pv_inverter", "max_w", 0);
-    inverter.rated_w = number_limit(bus_.capabilities, id, "pv_inverter", "rated_w", inverter.max_w);
+    inverter.rated_w =
+        number_limit(bus_.capabilities, id, "pv_inverter", "rated_w", inverter.max_w);
     if (inverter.max_w <= 0) inverter.max_w = inverter.rated_w;
-    inverter.power_point = point_name(bus_.capabilities, id, "pv_inverter", "power_point", "power_w");
+    inverter.power_point =
+        point_name(bus_.capabilities, id, "pv_inverter", "power_point", "power_w");
     inverter.pv_power_point =
         point_name(bus_.capabilities, id, "pv_inverter", "pv_power_point", "pv_power_w");
     appeared = appeared || is_new;
@@ -353,7 +353,8 @@ std::vector<InverterInput> EnergyManager::inverter_inputs() const {
   for (const auto &[id, inverter] : inverters_) {
     const auto output_w = good_number(bus_.points, inverter.power_point);
     const bool reachable = output_w && device_online(id) && now >= inverter.failed_until_ns;
-    inputs.push_back({id, inverter.rated_w, reachable, output_w.value_or(0), inverter.last_written_w});
+    inputs.push_back(
+        {id, inverter.rated_w, reachable, output_w.value_or(0), inverter.last_written_w});
   }
   return inputs;
 }
@@ -602,7 +603,8 @@ std::optional<int64_t> EnergyManager::next_deadline_mono_ns() const {
 void EnergyManager::on_timer() {
   const int64_t now = clock_.mono_ns();
   if ((faults_ & kStale) == 0 && now >= stale_deadline_ns_) {
-    const double age_s = last_sample_ns_ == 0 ? -1 : static_cast<double>(now - last_sample_ns_) / 1e9;
+    const double age_s =
+        last_sample_ns_ == 0 ? -1 : static_cast<double>(now - last_sample_ns_) / 1e9;
     std::ostringstream text;
     if (meter_device_.empty()) {
       text << "no device offers grid_meter";
@@ -672,7 +674,8 @@ void EnergyManager::send_load(const LoadTarget &target) {
   };
   switch (target.kind) {
     case LoadKind::kEvCharger:
-      submit("ev_charger", "set_current_limit_a", make_arg("current_a", HEARTH_VALUE_DOUBLE, target.current_a));
+      submit("ev_charger", "set_current_limit_a",
+             make_arg("current_a", HEARTH_VALUE_DOUBLE, target.current_a));
       break;
     case LoadKind::kSgReady:
       submit("sg_ready", "set_sg_state", make_arg("state", HEARTH_VALUE_INT, target.sg_state));
@@ -743,9 +746,8 @@ SiteSnapshot EnergyManager::snapshot() const {
       LoadState load;
       load.id = id;
       load.kind = load_kind_of(capability);
-      const auto power =
-          good_number(bus_.points, point_name(bus_.capabilities, id, capability, "power_point",
-                                              "power_w"));
+      const auto power = good_number(
+          bus_.points, point_name(bus_.capabilities, id, capability, "power_point", "power_w"));
       load.online = device_online(id);
       load.power_w = power.value_or(0);
       load.nominal_w = number_limit(bus_.capabilities, id, capability, "nominal_w",
@@ -762,8 +764,8 @@ SiteSnapshot EnergyManager::snapshot() const {
     }
   }
   snap.feed_in_limit_w = effective_feed_in_limit_w();
-  snap.import_limit_w = lower_of(import_limit_now(),
-                                 lower_of(external_import_w_, external_import_point_w_));
+  snap.import_limit_w =
+      lower_of(import_limit_now(), lower_of(external_import_w_, external_import_point_w_));
   snap.pv_available_w = pv_available_w();
   return snap;
 }
@@ -843,7 +845,8 @@ void EnergyManager::publish_text(bus::PointId id, const std::string &text) {
 std::string EnergyManager::status_line() const {
   std::ostringstream line;
   line << to_string(state_) << ", export "
-       << watts(grid_power_w_ ? std::optional<double>(std::max(0.0, -*grid_power_w_)) : std::nullopt)
+       << watts(grid_power_w_ ? std::optional<double>(std::max(0.0, -*grid_power_w_))
+                              : std::nullopt)
        << " of " << watts(effective_feed_in_limit_w()) << ", PV cap "
        << (state_ == ManagerState::failsafe && export_limited()
                ? watts(settings_.fail_safe.pv_limit_w)

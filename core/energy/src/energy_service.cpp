@@ -1,7 +1,6 @@
 // The energy manager inside hearthd (energy_service.hpp).
 #include <hearth/energy/energy_service.hpp>
 
-
 namespace hearth::energy {
 
 EnergyService::EnergyService(boost::asio::io_context &io, EnergyBus bus, const Clock &clock,
@@ -56,8 +55,9 @@ void EnergyService::apply(const config::Config &config) {
   spdlog::info("energy: started (limits on {}, control cycle {} ms, feed-in limit {})",
                settings.limits_trigger == LimitsTrigger::event ? "every meter sample" : "the cycle",
                settings.control_cycle_ms,
-               settings.feed_in_limit_w ? std::to_string(std::lround(*settings.feed_in_limit_w)) + " W"
-                                        : "none");
+               settings.feed_in_limit_w
+                   ? std::to_string(std::lround(*settings.feed_in_limit_w)) + " W"
+                   : "none");
   arm();
   schedule_status();
 }

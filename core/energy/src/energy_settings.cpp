@@ -1,11 +1,10 @@
 // The energy keys in the SettingsStore and their reading into EnergySettings.
-#include <hearth/config/duration.hpp>
-#include <hearth/energy/energy_settings.hpp>
-
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <hearth/config/duration.hpp>
+#include <hearth/energy/energy_settings.hpp>
 
 namespace hearth::energy {
 namespace {
@@ -43,8 +42,8 @@ constexpr std::array kKeys = {
 };
 
 constexpr std::array<std::string_view, 8> kGridSafetyPrefixes = {
-    "energy.feed_in_limit", "energy.import_limit",  "energy.fail_safe",
-    "energy.ripple_control", "energy.external_limit", "energy.limits_trigger",
+    "energy.feed_in_limit",  "energy.import_limit",         "energy.fail_safe",
+    "energy.ripple_control", "energy.external_limit",       "energy.limits_trigger",
     "energy.limit_",         "energy.phase_current_limit_a"};
 
 std::optional<double> to_number(std::string_view text) {
@@ -203,7 +202,8 @@ ParsedSettings parse_energy_settings(const SettingLookup &lookup, const config::
     s.feed_in_limit_w = *pct / 100.0 * site.pv_installed_wp;
   }
   s.import_limit_w = read.number("energy.import_limit.w");
-  if (auto hours = read.text("energy.import_limit.hours")) s.import_hours = parse_clock_window(*hours);
+  if (auto hours = read.text("energy.import_limit.hours"))
+    s.import_hours = parse_clock_window(*hours);
   if (auto trigger = read.text("energy.limits_trigger")) {
     s.limits_trigger = *trigger == "cycle" ? LimitsTrigger::cycle : LimitsTrigger::event;
   }

@@ -1,8 +1,7 @@
 // The limits layer's arithmetic (limits.hpp).
-#include <hearth/energy/limits.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <hearth/energy/limits.hpp>
 
 namespace hearth::energy {
 namespace {
@@ -113,10 +112,11 @@ LimitDecision decide_limits(const GridReading &grid, const LimitInputs &inputs,
   decision.import_excess_w = excess.value_or(0);
 
   if (!decision.pv_total_w) {
-    for (const auto &inverter : reachable) decision.inverters.push_back({inverter.id, inverter.rated_w, true});
+    for (const auto &inverter : reachable)
+      decision.inverters.push_back({inverter.id, inverter.rated_w, true});
   } else {
-    decision.inverters =
-        split_pv_limit(std::max(0.0, *decision.pv_total_w - unreachable_rated_w), reachable, headroom_w);
+    decision.inverters = split_pv_limit(std::max(0.0, *decision.pv_total_w - unreachable_rated_w),
+                                        reachable, headroom_w);
   }
   return decision;
 }
@@ -128,7 +128,8 @@ std::vector<InverterLimit> split_by_rating(double budget_w,
   std::vector<InverterLimit> limits;
   for (const auto &inverter : inverters) {
     const double share_w = rated_total_w > 0 ? budget_w * inverter.rated_w / rated_total_w : 0;
-    limits.push_back({inverter.id, std::min(share_w, inverter.rated_w), share_w >= inverter.rated_w});
+    limits.push_back(
+        {inverter.id, std::min(share_w, inverter.rated_w), share_w >= inverter.rated_w});
   }
   return limits;
 }
@@ -202,8 +203,8 @@ std::vector<BatteryPower> battery_power_for_import(double excess_w,
   for (const auto &battery : batteries) {
     if (!battery.online) continue;
     const double share_w = excess_w * battery.max_discharge_w / rating_w;
-    targets.push_back({battery.id, std::clamp(battery.power_w - share_w, -battery.max_discharge_w,
-                                              0.0)});
+    targets.push_back(
+        {battery.id, std::clamp(battery.power_w - share_w, -battery.max_discharge_w, 0.0)});
   }
   return targets;
 }

@@ -1,9 +1,8 @@
 // Frozen meter and stopped counters (meter_watch.hpp).
-#include <hearth/energy/meter_watch.hpp>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <hearth/energy/meter_watch.hpp>
 
 namespace hearth::energy {
 
@@ -43,6 +42,8 @@ void MeterWatch::on_counter(Counter &counter, double wh) {
   if (counter.flowed_since_change_wh >= settings_.counter_stall_wh) counter.stopped = true;
 }
 
-void MeterWatch::reset() { *this = MeterWatch(settings_); }
+void MeterWatch::reset() {
+  *this = MeterWatch(settings_);
+}
 
 }  // namespace hearth::energy

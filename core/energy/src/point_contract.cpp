@@ -1,7 +1,6 @@
 // The point contract between drivers and the energy manager (point_contract.hpp).
-#include <hearth/energy/point_contract.hpp>
-
 #include <cstring>
+#include <hearth/energy/point_contract.hpp>
 
 namespace hearth::energy {
 namespace {

@@ -61,20 +61,19 @@ class Sun2000 : public hearth::Device {
     // The meter's values are published under grid_* names; the limits tell the energy manager
     // which points carry them (docs/energy.md, "Point contract").
     if (has_meter_) {
-      host().register_capability(
-          "grid_meter",
-          {hearth::limit("power_point", "grid_power_w"),
-           hearth::limit("power_l1_point", "grid_power_l1_w"),
-           hearth::limit("power_l2_point", "grid_power_l2_w"),
-           hearth::limit("power_l3_point", "grid_power_l3_w"),
-           hearth::limit("current_l1_point", "grid_current_l1_a"),
-           hearth::limit("current_l2_point", "grid_current_l2_a"),
-           hearth::limit("current_l3_point", "grid_current_l3_a"),
-           hearth::limit("voltage_l1_point", "grid_voltage_l1_v"),
-           hearth::limit("voltage_l2_point", "grid_voltage_l2_v"),
-           hearth::limit("voltage_l3_point", "grid_voltage_l3_v"),
-           hearth::limit("import_energy_point", "grid_import_wh"),
-           hearth::limit("export_energy_point", "grid_export_wh")});
+      host().register_capability("grid_meter",
+                                 {hearth::limit("power_point", "grid_power_w"),
+                                  hearth::limit("power_l1_point", "grid_power_l1_w"),
+                                  hearth::limit("power_l2_point", "grid_power_l2_w"),
+                                  hearth::limit("power_l3_point", "grid_power_l3_w"),
+                                  hearth::limit("current_l1_point", "grid_current_l1_a"),
+                                  hearth::limit("current_l2_point", "grid_current_l2_a"),
+                                  hearth::limit("current_l3_point", "grid_current_l3_a"),
+                                  hearth::limit("voltage_l1_point", "grid_voltage_l1_v"),
+                                  hearth::limit("voltage_l2_point", "grid_voltage_l2_v"),
+                                  hearth::limit("voltage_l3_point", "grid_voltage_l3_v"),
+                                  hearth::limit("import_energy_point", "grid_import_wh"),
+                                  hearth::limit("export_energy_point", "grid_export_wh")});
     }
     register_failsafe(std::nullopt);
     start_polling();

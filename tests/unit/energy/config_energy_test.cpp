@@ -13,22 +13,31 @@ constexpr hearth_param_desc kInverterParams[] = {
     {sizeof(hearth_param_desc), HEARTH_PARAM_INT, HEARTH_PARAM_HAS_MIN, 0, 0, 0, "failsafe_limit_w",
      "0", nullptr, "W", "the fail-safe cap", nullptr},
 };
-const hearth_driver_desc kInverter = {sizeof(hearth_driver_desc), 1, "test-inverter", "pv_inverter",
-                                      "", kInverterParams, nullptr, nullptr, nullptr, nullptr,
+const hearth_driver_desc kInverter = {sizeof(hearth_driver_desc),
+                                      1,
+                                      "test-inverter",
+                                      "pv_inverter",
+                                      "",
+                                      kInverterParams,
+                                      nullptr,
+                                      nullptr,
+                                      nullptr,
+                                      nullptr,
                                       nullptr};
 
 class EnergyConfigTest : public ::testing::Test {
  protected:
   std::vector<std::string> errors_of(const std::string &energy) {
     const std::string file = dir.path() + "/site.yaml";
-    std::ofstream(file) << "site:\n  name: T\n  grid: three-phase-4w\n  fuse_a: 35\n"
-                           "  pv_installed_wp: 10000\n"
-                           "  location: { lat: 48, lon: 11, timezone: Europe/Berlin }\n"
-                           "devices:\n"
-                           "  - { id: inv1, driver: test-inverter, params: { failsafe_limit_w: 800 } }\n"
-                           "  - { id: inv2, driver: test-inverter, params: { failsafe_limit_w: 400 } }\n"
-                           "energy:\n" +
-                               energy;
+    std::ofstream(file)
+        << "site:\n  name: T\n  grid: three-phase-4w\n  fuse_a: 35\n"
+           "  pv_installed_wp: 10000\n"
+           "  location: { lat: 48, lon: 11, timezone: Europe/Berlin }\n"
+           "devices:\n"
+           "  - { id: inv1, driver: test-inverter, params: { failsafe_limit_w: 800 } }\n"
+           "  - { id: inv2, driver: test-inverter, params: { failsafe_limit_w: 400 } }\n"
+           "energy:\n" +
+               energy;
     config::DriverTable catalog;
     catalog.add(&kInverter, "test");
     const auto result = config::load_file(file, catalog);

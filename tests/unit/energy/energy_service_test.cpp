@@ -44,7 +44,10 @@ class EnergyServiceTest : public ::testing::Test {
   testing::TempDir dir;
   store::Database db{std::filesystem::path(dir.path()) / "hearth.db"};
   store::SettingsStore settings{db};
-  EnergyService service{io, {points, commands, capabilities, alarms, health}, clock, &settings,
+  EnergyService service{io,
+                        {points, commands, capabilities, alarms, health},
+                        clock,
+                        &settings,
                         std::chrono::seconds(60)};
 };
 

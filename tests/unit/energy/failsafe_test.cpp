@@ -95,7 +95,7 @@ TEST_F(FailSafeTest, FrozenMeterWhileTheInvertersMove) {
   for (int i = 0; i < 4; ++i) {
     site.clock.advance_ms(500);
     site.inverter("inv1").pv_w = 1500 - 300 * i;  // the inverters' output moves
-    site.sample(frozen_w);                          // the meter repeats itself, bit for bit
+    site.sample(frozen_w);                        // the meter repeats itself, bit for bit
   }
   EXPECT_EQ(manager->state(), ManagerState::normal);  // 4 identical of 5
   site.clock.advance_ms(500);

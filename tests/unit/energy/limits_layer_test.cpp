@@ -112,7 +112,8 @@ TEST_F(LimitsLayerTest, DeadbandAndMinimumIntervalKeepWritesFew) {
   // The deferred write goes when the interval ends (the timer, not a sample, sends it).
   site.advance_ms(*manager, 6000, 500);
   ASSERT_EQ(site.limit_writes(), 2u);
-  EXPECT_EQ(site.commands_to("inv1", "set_active_power_limit_w").back().at_ns, write_ns + 5'000'000'000);
+  EXPECT_EQ(site.commands_to("inv1", "set_active_power_limit_w").back().at_ns,
+            write_ns + 5'000'000'000);
   EXPECT_DOUBLE_EQ(limit_of("inv1"), 4000 - kDeadbandW);
 }
 
@@ -133,8 +134,7 @@ TEST_F(LimitsLayerTest, ThreeInvertersOneOfflineTheOthersCoverItsRating) {
   // others settle at load − inv3's output − its rating − margin.
   const double inv3_out = lost.output_w();
   site.advance_ms(*manager, 6000, 500);
-  EXPECT_NEAR(limit_of("inv1") + limit_of("inv2"), site.load_w - inv3_out - 4000 - kDeadbandW,
-              1.0);
+  EXPECT_NEAR(limit_of("inv1") + limit_of("inv2"), site.load_w - inv3_out - 4000 - kDeadbandW, 1.0);
   EXPECT_NEAR(limit_of("inv1") / limit_of("inv2"), 10.0 / 6.0, 1e-6)  // split by rating
       << limit_of("inv1") << " " << limit_of("inv2");
   // Worst case: inv3 loses its cap and produces its rated power; the export stays in the limit.

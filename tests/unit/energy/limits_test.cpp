@@ -24,7 +24,7 @@ TEST(DecideLimits, FeedInBudgetIsLoadPlusLimitAndSettlesInOneStep) {
   inputs.feed_in_limit_w = 600;
   inputs.margin_w = 50;
   auto inverters = three_inverters();  // 10 kW out
-  GridReading grid = grid_of(-7000);  // load 3 kW
+  GridReading grid = grid_of(-7000);   // load 3 kW
   const auto decision = decide_limits(grid, inputs, inverters, 100);
   ASSERT_TRUE(decision.pv_total_w);
   EXPECT_DOUBLE_EQ(*decision.pv_total_w, 3000 + 600 - 50);
@@ -123,8 +123,8 @@ TEST(LimitWriteNeeded, Rules) {
 }
 
 TEST(BatteryPowerForImport, SharesByDischargeRatingWithinLimits) {
-  std::vector<BatteryInput> batteries{{"a", true, 0, 5000}, {"b", true, -1000, 2500},
-                                      {"c", false, 0, 5000}};
+  std::vector<BatteryInput> batteries{
+      {"a", true, 0, 5000}, {"b", true, -1000, 2500}, {"c", false, 0, 5000}};
   const auto targets = battery_power_for_import(3000, batteries);
   ASSERT_EQ(targets.size(), 2u);
   EXPECT_DOUBLE_EQ(targets[0].power_w, -2000);

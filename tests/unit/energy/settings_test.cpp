@@ -75,11 +75,11 @@ TEST_F(EnergySettingsStoreTest, GridSafetyKeysAreInstallerOnly) {
                                           store::SettingRole::owner, 2000);
   EXPECT_FALSE(refused);
   EXPECT_NE(refused.message.find("installer"), std::string::npos) << refused.message;
-  EXPECT_TRUE(store.set_override("energy.mode", "tou", "owner-anna", store::SettingRole::owner,
-                                 2000));
-  for (const char *key : {"energy.feed_in_limit_w", "energy.import_limit.w",
-                          "energy.fail_safe.pv_limit_w", "energy.ripple_control.levels.00",
-                          "energy.limits_trigger", "energy.limit_min_interval"}) {
+  EXPECT_TRUE(
+      store.set_override("energy.mode", "tou", "owner-anna", store::SettingRole::owner, 2000));
+  for (const char *key :
+       {"energy.feed_in_limit_w", "energy.import_limit.w", "energy.fail_safe.pv_limit_w",
+        "energy.ripple_control.levels.00", "energy.limits_trigger", "energy.limit_min_interval"}) {
     EXPECT_TRUE(is_grid_safety_key(key)) << key;
   }
   EXPECT_FALSE(is_grid_safety_key("energy.mode"));

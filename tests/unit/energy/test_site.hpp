@@ -91,9 +91,8 @@ class TestSite {
                                  number_limit_arg("max_w", rated_w)};
     capabilities.register_capability(id, "pv_inverter", limits);
     health.set(id, true, "", clock.wall_ms());
-    commands.register_handler(id, [this, id](const hearth_command &command) {
-      return on_command(id, command);
-    });
+    commands.register_handler(
+        id, [this, id](const hearth_command &command) { return on_command(id, command); });
     return inverter;
   }
 
@@ -110,9 +109,8 @@ class TestSite {
         text_limit("power_point", "battery_power_w")};
     capabilities.register_capability(id, "battery", limits);
     if (!inverters_.contains(id)) {
-      commands.register_handler(id, [this, id](const hearth_command &command) {
-        return on_command(id, command);
-      });
+      commands.register_handler(
+          id, [this, id](const hearth_command &command) { return on_command(id, command); });
     }
     return battery;
   }
@@ -162,12 +160,15 @@ class TestSite {
   // Moves the clock in steps, running the manager's timer whenever it is due.
   void advance_ms(EnergyManager &manager, int64_t ms, int64_t sample_every_ms = 0) {
     const int64_t end = clock.mono_ns() + ms * 1'000'000;
-    int64_t next_sample = sample_every_ms > 0 ? clock.mono_ns() + sample_every_ms * 1'000'000 : end + 1;
+    int64_t next_sample =
+        sample_every_ms > 0 ? clock.mono_ns() + sample_every_ms * 1'000'000 : end + 1;
     while (clock.mono_ns() < end) {
       int64_t next = std::min(end, next_sample);
-      if (auto due = manager.next_deadline_mono_ns(); due && *due < next) next = std::max(*due, clock.mono_ns());
+      if (auto due = manager.next_deadline_mono_ns(); due && *due < next)
+        next = std::max(*due, clock.mono_ns());
       clock.advance_ns(next - clock.mono_ns());
-      if (auto due = manager.next_deadline_mono_ns(); due && *due <= clock.mono_ns()) manager.on_timer();
+      if (auto due = manager.next_deadline_mono_ns(); due && *due <= clock.mono_ns())
+        manager.on_timer();
       if (clock.mono_ns() >= next_sample) {
         sample();
         next_sample += sample_every_ms * 1'000'000;

@@ -65,7 +65,7 @@ struct ManagerCounters {
   uint64_t meter_samples = 0;
   uint64_t evaluations = 0;
   uint64_t export_violations = 0;  // evaluations that saw an export-side limit exceeded
-  uint64_t limit_writes = 0;  // set_active_power_limit_w sent (normal and fail-safe)
+  uint64_t limit_writes = 0;       // set_active_power_limit_w sent (normal and fail-safe)
   uint64_t limit_writes_failed = 0;
   uint64_t battery_commands = 0;
   uint64_t load_commands = 0;
@@ -93,7 +93,9 @@ class EnergyManager {
   // Runs what is due: the stale-meter deadline, deferred limit writes, the control cycle.
   void on_timer();
   // Called whenever next_deadline_mono_ns() may have changed.
-  void set_deadline_listener(std::function<void()> listener) { deadline_listener_ = std::move(listener); }
+  void set_deadline_listener(std::function<void()> listener) {
+    deadline_listener_ = std::move(listener);
+  }
 
   ManagerState state() const { return state_; }
   std::string failsafe_reason() const;
@@ -202,7 +204,7 @@ class EnergyManager {
   std::map<std::string, BatteryTrack> batteries_;
   std::map<std::string, LoadTarget> loads_sent_;
 
-  bool evaluating_ = false;   // evaluate_limits() is running (a completion may ask again)
+  bool evaluating_ = false;  // evaluate_limits() is running (a completion may ask again)
   bool reevaluate_ = false;
   std::string unreachable_text_;
   ManagerState state_ = ManagerState::starting;
@@ -226,8 +228,7 @@ class EnergyManager {
   struct OwnPoints {
     bus::PointId state = -1, failsafe_reason = -1, feed_in_limit_w = -1, import_limit_w = -1,
                  pv_limit_total_w = -1, export_w = -1, grid_power_w = -1, writes_per_hour = -1,
-                 limit_writes = -1, binding = -1, mode = -1, pv_available_w = -1,
-                 ripple_cap_w = -1;
+                 limit_writes = -1, binding = -1, mode = -1, pv_available_w = -1, ripple_cap_w = -1;
   } points_;
 };
 

@@ -39,8 +39,8 @@ struct EnergySettings {
   int64_t control_cycle_ms = 1000;
   double limit_deadband_w = 50;
   int64_t limit_min_interval_ms = 5000;
-  std::string grid_meter;             // device id; empty = the first device offering grid_meter
-  double phase_current_limit_a = 0;   // 0 = none (site.fuse_a by default)
+  std::string grid_meter;              // device id; empty = the first device offering grid_meter
+  double phase_current_limit_a = 0;    // 0 = none (site.fuse_a by default)
   std::string external_feed_in_point;  // "<device>/<point>", W
   std::string external_import_point;
   FailSafeSettings fail_safe;

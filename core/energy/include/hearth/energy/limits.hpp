@@ -24,12 +24,12 @@ struct GridReading {
 };
 
 struct LimitInputs {
-  std::optional<double> feed_in_limit_w;      // configured export limit, W ≥ 0
-  std::optional<double> external_feed_in_w;   // external input (EEBUS LPP later)
-  std::optional<double> import_limit_w;       // in force now (its hours applied)
-  std::optional<double> external_import_w;    // external input (EEBUS LPC later)
-  std::optional<double> ripple_cap_w;         // ripple-control share × installed PV
-  double phase_current_limit_a = 0;           // 0: none
+  std::optional<double> feed_in_limit_w;     // configured export limit, W ≥ 0
+  std::optional<double> external_feed_in_w;  // external input (EEBUS LPP later)
+  std::optional<double> import_limit_w;      // in force now (its hours applied)
+  std::optional<double> external_import_w;   // external input (EEBUS LPC later)
+  std::optional<double> ripple_cap_w;        // ripple-control share × installed PV
+  double phase_current_limit_a = 0;          // 0: none
   bool single_phase = false;
   // The controller aims this far inside an export limit, so that a deadband never lets the
   // export pass the limit (the deadband is the natural choice).
@@ -55,7 +55,7 @@ enum class Binding { none, feed_in, external_feed_in, ripple, phase_current };
 const char *to_string(Binding binding);
 
 struct LimitDecision {
-  std::optional<double> pv_total_w;     // allowed output of all inverters; nullopt = unlimited
+  std::optional<double> pv_total_w;      // allowed output of all inverters; nullopt = unlimited
   std::vector<InverterLimit> inverters;  // one per reachable inverter
   Binding binding = Binding::none;
   // An export-side limit measured as exceeded now: a tightening then never waits.
@@ -73,7 +73,8 @@ LimitDecision decide_limits(const GridReading &grid, const LimitInputs &inputs,
                             std::span<const InverterInput> inverters, double headroom_w);
 
 // Splits a budget over the inverters in proportion to their rating (the fail-safe split).
-std::vector<InverterLimit> split_by_rating(double budget_w, std::span<const InverterInput> inverters);
+std::vector<InverterLimit> split_by_rating(double budget_w,
+                                           std::span<const InverterInput> inverters);
 
 // Splits a budget over reachable inverters in proportion to their rating; an inverter that
 // produces less than its share (shade, no PV) keeps its output + headroom and the rest of its
