@@ -56,7 +56,7 @@ TEST_F(ControlCycleTest, OnlyChangedTargetsAreSent) {
   planned_w = 2000;
   site.advance_ms(*manager, 1000, 250);
   EXPECT_EQ(site.commands_to("inv1", "set_power_w").size(), 2u);
-  EXPECT_STREQ(site.points.get(*site.points.find("energy/mode")).value.as.s, "test");
+  EXPECT_EQ(site.text_point("energy/mode"), "test");
 }
 
 TEST_F(ControlCycleTest, NoPlanIsFollowedInFailSafe) {

@@ -70,8 +70,8 @@ TEST_F(FailSafeTest, StaleMeterGoesSafeAtTheTimeoutByTimerAndRecovers) {
   ASSERT_NE(alarm, nullptr);
   EXPECT_EQ(alarm->severity, HEARTH_SEVERITY_MAJOR);
   EXPECT_NE(alarm->text.find("silent for 1.5 s"), std::string::npos) << alarm->text;
-  EXPECT_STREQ(site.points.get(*site.points.find("energy/state")).value.as.s, "failsafe");
-  EXPECT_EQ(site.points.get(*site.points.find("energy/pv_limit_total_w")).value.as.d, 1600);
+  EXPECT_EQ(site.text_point("energy/state"), "failsafe");
+  EXPECT_EQ(site.number_point("energy/pv_limit_total_w"), 1600);
   EXPECT_NE(manager->status_line().find("failsafe"), std::string::npos);
   // One good sample is not yet recovery.
   site.sample();

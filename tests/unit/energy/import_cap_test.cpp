@@ -49,7 +49,7 @@ TEST_F(ImportCapTest, InItsHoursBeforeMidnightTheBatteryCoversTheExcess) {
   site.clock.advance_ms(500);
   site.sample();
   EXPECT_LE(site.grid_w(), 2000);
-  EXPECT_EQ(site.points.get(*site.points.find("energy/import_limit_w")).value.as.d, 2000);
+  EXPECT_EQ(site.number_point("energy/import_limit_w"), 2000);
 }
 
 TEST_F(ImportCapTest, AfterMidnightStillInItsHours) {

@@ -52,11 +52,10 @@ TEST_F(LimitsLayerTest, ZeroExportHoldsThroughALoadDropWithOneWritePerChange) {
   EXPECT_EQ(manager->counters().limit_writes, 2u);
   EXPECT_DOUBLE_EQ(manager->writes_per_hour(), 2);
   // The manager's own points.
-  const auto export_w = site.points.get(*site.points.find("energy/export_w"));
-  EXPECT_EQ(export_w.value.as.d, 1950);  // what that sample saw
-  EXPECT_EQ(site.points.get(*site.points.find("energy/writes_per_hour")).value.as.d, 2);
-  EXPECT_STREQ(site.points.get(*site.points.find("energy/state")).value.as.s, "normal");
-  EXPECT_STREQ(site.points.get(*site.points.find("energy/binding_limit")).value.as.s, "feed-in");
+  EXPECT_EQ(site.number_point("energy/export_w"), 1950);  // what that sample saw
+  EXPECT_EQ(site.number_point("energy/writes_per_hour"), 2);
+  EXPECT_EQ(site.text_point("energy/state"), "normal");
+  EXPECT_EQ(site.text_point("energy/binding_limit"), "feed-in");
 }
 
 TEST_F(LimitsLayerTest, PercentLimitIsAShareOfTheInstalledPv) {
@@ -174,7 +173,7 @@ TEST_F(LimitsLayerTest, RippleControlCapsTheInvertersAtItsShareOfInstalledPv) {
   EXPECT_DOUBLE_EQ(limit_of("inv1"), 10000);
   site.publish(ripple, 30);  // the receiver's relay: 30 %, acted on at once
   EXPECT_DOUBLE_EQ(limit_of("inv1"), 3000);
-  EXPECT_STREQ(site.points.get(*site.points.find("energy/binding_limit")).value.as.s, "ripple");
+  EXPECT_EQ(site.text_point("energy/binding_limit"), "ripple");
   site.clock.advance_ms(6000);
   site.sample();
   site.publish(ripple, 100);
@@ -198,7 +197,7 @@ TEST_F(LimitsLayerTest, ExternalLimitByMethodAndByPointTheLowerHolds) {
   site.publish(lpp, 2000);  // the point is lower: it holds
   EXPECT_DOUBLE_EQ(limit_of("inv1"), 1000 + 2000 - kDeadbandW);
   EXPECT_EQ(manager->effective_feed_in_limit_w(), 2000);
-  EXPECT_STREQ(site.points.get(*site.points.find("energy/binding_limit")).value.as.s, "external");
+  EXPECT_EQ(site.text_point("energy/binding_limit"), "external");
 }
 
 TEST_F(LimitsLayerTest, PhaseCurrentLimitCurtailsWhenOnePhaseExportsTooMuch) {
@@ -215,8 +214,7 @@ TEST_F(LimitsLayerTest, PhaseCurrentLimitCurtailsWhenOnePhaseExportsTooMuch) {
   // L1 may take 3680 − 5000 = −1320 W more: the three-phase inverter changes it by a third.
   const double expected = 9000 + 3 * (3680 - 5000) - kDeadbandW;
   EXPECT_NEAR(limit_of("inv1"), expected, 1e-6);
-  EXPECT_STREQ(site.points.get(*site.points.find("energy/binding_limit")).value.as.s,
-               "phase-current");
+  EXPECT_EQ(site.text_point("energy/binding_limit"), "phase-current");
 }
 
 }  // namespace

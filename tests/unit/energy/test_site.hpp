@@ -176,6 +176,14 @@ class TestSite {
     }
   }
 
+  // The latest value of a point by name (the manager's own points under energy/).
+  std::string text_point(const std::string &name) const {
+    return points.get(points.find(name).value_or(-1)).value.as.s;
+  }
+  double number_point(const std::string &name) const {
+    return points.get(points.find(name).value_or(-1)).value.as.d;
+  }
+
   std::vector<Command> commands_to(const std::string &device, const std::string &name) const {
     std::vector<Command> found;
     for (const auto &command : log) {
