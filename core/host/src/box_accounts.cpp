@@ -7,7 +7,8 @@ namespace hearth::host {
 BoxAccounts::BoxAccounts(Runtime &runtime, const std::filesystem::path &database_file,
                          const std::filesystem::path &state_dir,
                          const std::filesystem::path &config_dir)
-    : database_(std::make_unique<store::Database>(database_file)),
+    : database_(std::make_unique<store::Database>(database_file.empty() ? state_dir / "hearth.db"
+                                                                        : database_file)),
       accounts_(std::make_unique<accounts::Accounts>(
           *database_, runtime.clock(),
           accounts::load_or_create_initial_passwords(state_dir / "initial-passwords"),

@@ -219,7 +219,7 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
                             hearth::host::ripple_settings_from(loaded.config.energy));
   board.start();
   // The accounts and the RST button's resets (docs/accounts.md).
-  hearth::host::BoxAccounts box_accounts(runtime, state_dir / "hearth.db", state_dir,
+  hearth::host::BoxAccounts box_accounts(runtime, runtime_options.database_path, state_dir,
                                          fs::path(options.config_file).parent_path());
   runtime.apply(loaded.config);
   // The energy manager (docs/energy.md) starts with the core loop, after the devices.

@@ -17,6 +17,7 @@ namespace hearth::host {
 
 class BoxAccounts {
  public:
+  // `database_file` is the runtime's (RuntimeOptions::database_path; empty: <state_dir>/hearth.db).
   // Throws std::runtime_error for an unreadable database, initial-passwords or accounts.yaml.
   BoxAccounts(Runtime &runtime, const std::filesystem::path &database_file,
               const std::filesystem::path &state_dir, const std::filesystem::path &config_dir);
