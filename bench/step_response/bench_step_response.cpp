@@ -114,9 +114,10 @@ class StepBench {
 
   FailSafeFigures meter_silence() {
     FailSafeFigures figures;
-    // The last good sample must be in the record: wait for one after seq.
+    // The last good sample must be in the record, sent: wait for two after seq (the newest may
+    // still be on the emulated line).
     const uint64_t seq = sim_.next_seq();
-    if (!wait_until([&] { return !sim_.record_since(seq).meter_reads.empty(); }, 5s))
+    if (!wait_until([&] { return sim_.record_since(seq).meter_reads.size() >= 2; }, 5s))
       return figures;
     const int64_t silent_ns = monotonic_ns();
     sim_.ctl({{"cmd", "link_down"}, {"device", "meter"}});
