@@ -45,7 +45,8 @@ struct HistoryOptions {
   // Alarm changes and replacement decisions are written this soon, without waiting for a flush.
   std::chrono::milliseconds alarm_flush_delay{1000};
   std::chrono::seconds identity_poll_interval{5};
-  store::RetentionLimits retention{400, 0};
+  // 400 days, and at most 1 GB of pages in use (40 devices x 25 points: about 40 days).
+  store::RetentionLimits retention{400, 1'000'000'000};
   std::chrono::minutes retention_interval{60};
   // Batches a failing disk may hold back before the oldest are dropped (and counted).
   size_t max_retained_batches = 60;
