@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -16,6 +17,7 @@
 #include "hearth/host/describe.hpp"
 #include "hearth/host/failsafe_store.hpp"
 #include "hearth/host/host_api.hpp"
+#include "hearth/host/journal_log.hpp"
 #include "hearth/host/runtime.hpp"
 
 namespace {
@@ -27,14 +29,17 @@ namespace fs = std::filesystem;
 struct Options {
   std::string config_file = "/etc/hearth/hearth.yaml";
   std::string check_file;
-  std::string describe_id;
+  std::vector<std::string> describe_ids;
   bool describe_json = false;
+  bool describe_markdown = false;
   bool list_plugins = false;
   bool failsafe = false;
   bool verbose = false;
   std::vector<std::string> plugin_path;
   std::string state_dir;
   std::string database;  // empty: HEARTH_DB, else <state dir>/hearth.db
+  std::string plugin_signatures = "third-party";
+  std::string trusted_keys = hearth::host::kDefaultTrustedKeysDir;
 };
 
 
@@ -82,6 +87,17 @@ std::vector<fs::path> plugin_search_path(const Options &options, const EarlyKeys
   return path;
 }
 
+// Loads the plugins under the command line's signature policy (plugin_loader.hpp).
+void load_plugins(PluginLoader &loader, const Options &options, const EarlyKeys &early) {
+  hearth::host::SignaturePolicy policy;
+  policy.mode = hearth::host::parse_signature_mode(options.plugin_signatures).value();
+  if (policy.mode != hearth::host::SignatureMode::off) {
+    policy.trusted_keys = hearth::signing::TrustStore::load_directory(options.trusted_keys);
+  }
+  loader.set_signature_policy(std::move(policy));
+  loader.load_directories(plugin_search_path(options, early));
+}
+
 fs::path state_dir_of(const Options &options, const EarlyKeys &early) {
   if (!options.state_dir.empty()) return options.state_dir;
   if (const char *env = std::getenv("HEARTH_STATE_DIR")) return env;
@@ -105,17 +121,36 @@ int list_plugins(const PluginLoader &loader) {
   return 0;
 }
 
+// --describe: each id names a plugin or one of its drivers; "all" names every loaded plugin.
 int describe(const PluginLoader &loader, const Options &options) {
-  const auto *plugin = loader.find_plugin(options.describe_id);
-  if (plugin == nullptr) {
-    if (const auto *driver = loader.find_driver(options.describe_id)) plugin = driver->plugin;
+  std::vector<const hearth_plugin_desc *> plugins;
+  for (const auto &id : options.describe_ids) {
+    if (id == "all") {
+      for (const auto &plugin : loader.plugins()) plugins.push_back(plugin.desc);
+      continue;
+    }
+    const auto *plugin = loader.find_plugin(id);
+    if (plugin == nullptr) {
+      if (const auto *driver = loader.find_driver(id)) plugin = driver->plugin;
+    }
+    if (plugin == nullptr) {
+      std::cerr << "hearthd: no plugin or driver '" << id << "' is loaded\n";
+      return 1;
+    }
+    plugins.push_back(plugin->desc);
   }
-  if (plugin == nullptr) {
-    std::cerr << "hearthd: no plugin or driver '" << options.describe_id << "' is loaded\n";
-    return 1;
+  // By id, each once: the same reference from every build and search order.
+  std::sort(plugins.begin(), plugins.end(),
+            [](const auto *a, const auto *b) { return std::string_view(a->id) < b->id; });
+  plugins.erase(std::unique(plugins.begin(), plugins.end()), plugins.end());
+  if (options.describe_markdown) {
+    std::cout << hearth::host::describe_markdown(plugins);
+    return 0;
   }
-  std::cout << (options.describe_json ? hearth::host::describe_json(*plugin->desc).dump(2) + "\n"
-                                      : hearth::host::describe_text(*plugin->desc));
+  for (const auto *plugin : plugins) {
+    std::cout << (options.describe_json ? hearth::host::describe_json(*plugin).dump(2) + "\n"
+                                        : hearth::host::describe_text(*plugin));
+  }
   return 0;
 }
 
@@ -206,7 +241,7 @@ int run_daemon(const Options &options, const EarlyKeys &early) {
   });
   boost::asio::signal_set reload_signal(runtime.io(), SIGHUP);
 
-  runtime.loader().load_directories(plugin_search_path(options, early));
+  load_plugins(runtime.loader(), options, early);
   LoaderCatalog catalog(runtime.loader());
   hearth::hal::HalSettings hal_settings;
   const auto loaded = load_and_check(options.config_file, catalog, &hal_settings);
@@ -260,30 +295,43 @@ int main(int argc, char **argv) {
   app.add_option("--check", options.check_file,
                  "check a configuration file against the loaded plugins and exit");
   app.add_flag("--list-plugins", options.list_plugins, "list loaded and refused plugins");
-  app.add_option("--describe", options.describe_id, "print a plugin's parameter tables");
+  app.add_option("--describe", options.describe_ids,
+                 "print the parameter tables of plugins (ids or driver names, comma-separated; "
+                 "'all': every loaded plugin)")
+      ->delimiter(',');
   app.add_flag("--json", options.describe_json, "with --describe: print JSON");
+  app.add_flag("--markdown", options.describe_markdown,
+               "with --describe: print docs/config-reference.md");
   app.add_flag("--failsafe", options.failsafe,
                "replay the registered fail-safe writes without loading plugins, then exit");
   app.add_option("--plugin-path", options.plugin_path, "directory to load plugins from");
   app.add_option("--state-dir", options.state_dir, "where hearthd keeps its state");
   app.add_option("--db", options.database,
                  "the SQLite database (settings, history); default <state dir>/hearth.db");
+  app.add_option("--plugin-signatures", options.plugin_signatures,
+                 "plugins that must be signed by a trusted key: third-party (default), all, or "
+                 "off (development only)")
+      ->check(CLI::IsMember({"off", "third-party", "all"}))
+      ->envname("HEARTH_PLUGIN_SIGNATURES");
+  app.add_option("--trusted-keys", options.trusted_keys,
+                 "directory of trusted public keys (*.pem) for plugin signatures")
+      ->envname("HEARTH_TRUSTED_KEYS");
   app.add_flag("-v,--verbose", options.verbose, "debug logging");
   CLI11_PARSE(app, argc, argv);
 
+  hearth::host::set_up_logging();  // the journal under systemd, else stderr (journal_log.hpp)
   spdlog::set_level(options.verbose ? spdlog::level::debug : spdlog::level::info);
-  if (std::getenv("JOURNAL_STREAM") != nullptr) spdlog::set_pattern("[%l] %v");
 
   const std::string config_for_keys =
       options.check_file.empty() ? options.config_file : options.check_file;
   const EarlyKeys early = read_early_keys(config_for_keys);
   try {
     if (options.failsafe) return replay_failsafe(state_dir_of(options, early));
-    if (options.list_plugins || !options.describe_id.empty() || !options.check_file.empty()) {
+    if (options.list_plugins || !options.describe_ids.empty() || !options.check_file.empty()) {
       PluginLoader loader(hearth::host::host_api_table());
-      loader.load_directories(plugin_search_path(options, early));
+      load_plugins(loader, options, early);
       if (options.list_plugins) return list_plugins(loader);
-      if (!options.describe_id.empty()) return describe(loader, options);
+      if (!options.describe_ids.empty()) return describe(loader, options);
       return check(loader, options.check_file);
     }
     return run_daemon(options, early);
