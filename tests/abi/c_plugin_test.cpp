@@ -69,7 +69,7 @@ TEST_F(CPluginTest, RefusesAHostOfAnotherMajorWithALoggedReason) {
   const hearth_plugin_entry_fn entry = hearth::abi_test::entry_of(test_plugin("c-counter"));
   ASSERT_NE(entry, nullptr);
   EXPECT_EQ(entry(2u << 16, host_.api()), nullptr);
-  EXPECT_TRUE(host_.logged("c-counter: needs host ABI 0.1 or a newer 0.x"));
+  EXPECT_TRUE(host_.logged("c-counter: needs host ABI 1.0 or a newer 1.x"));
 }
 
 }  // namespace

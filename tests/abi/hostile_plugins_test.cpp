@@ -14,17 +14,17 @@ bool contains(const std::string &text, const std::string &part) {
   return text.find(part) != std::string::npos;
 }
 
-TEST(HostilePluginsTest, MajorOneIsRefusedNamingBothVersions) {
+TEST(HostilePluginsTest, NextMajorIsRefusedNamingBothVersions) {
   FakeHost host;
   EXPECT_EQ(host.load_library(hostile_plugin("hostile-major")), nullptr);
-  EXPECT_TRUE(contains(host.load_error(), "built for ABI 1.0, the host offers 0.1"))
+  EXPECT_TRUE(contains(host.load_error(), "built for ABI 2.0, the host offers 1.0"))
       << host.load_error();
 }
 
 TEST(HostilePluginsTest, TooNewMinHostAbiIsRefusedNamingBothVersions) {
   FakeHost host;
   EXPECT_EQ(host.load_library(hostile_plugin("hostile-too-new")), nullptr);
-  EXPECT_TRUE(contains(host.load_error(), "needs host ABI 0.2, the host offers 0.1"))
+  EXPECT_TRUE(contains(host.load_error(), "needs host ABI 1.1, the host offers 1.0"))
       << host.load_error();
 }
 

@@ -5,10 +5,12 @@
  * written in C, C++ or anything that speaks the C calling convention.
  *
  * VERSIONING
- *   HEARTH_ABI_VERSION = (major << 16) | minor. While major is 0 the ABI may change freely.
- *   From 1.0 on: a minor release only appends fields to structs and functions to the end of
- *   hearth_host_api; anything else is a new major. The host refuses a plugin built for another
- *   major, or whose min_host_abi is newer than the host.
+ *   HEARTH_ABI_VERSION = (major << 16) | minor. ABI 1.0 is frozen: its layout is recorded in
+ *   tests/abi/snapshot/hearth-abi-1.abi and CI compares this header with it (abidiff). A minor
+ *   release only appends fields to the end of structs that begin with struct_size and
+ *   functions to the end of hearth_host_api, and never changes a constant's value; anything
+ *   else is a new major. The host refuses a plugin built for another major, or whose
+ *   min_host_abi is newer than the host.
  *
  * RULES THAT APPLY EVERYWHERE
  *   - Every struct that may grow begins with `uint32_t struct_size`, set by whoever fills it in
@@ -57,8 +59,8 @@ extern "C" {
 
 /* ---- Version ------------------------------------------------------------------------------ */
 
-#define HEARTH_ABI_MAJOR 0
-#define HEARTH_ABI_MINOR 1
+#define HEARTH_ABI_MAJOR 1
+#define HEARTH_ABI_MINOR 0
 #define HEARTH_ABI_VERSION ((uint32_t)((HEARTH_ABI_MAJOR << 16) | HEARTH_ABI_MINOR))
 #define HEARTH_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
 #define HEARTH_ABI_MINOR_OF(version) ((uint32_t)(version) & 0xffffu)
@@ -273,7 +275,7 @@ typedef struct hearth_host_api {
   uint32_t struct_size;
   uint32_t abi_version; /* the host's HEARTH_ABI_VERSION */
 
-  /* -- since 0.1 ---------------------------------------------------------------------------- */
+  /* -- since 1.0 ---------------------------------------------------------------------------- */
 
   /* [any thread] Copied; rate-limited per device; goes to the journal with the device id. */
   void (*log)(hearth_device *dev, int32_t level, const char *message);

@@ -59,7 +59,8 @@ TEST_F(SdkTest, DescriptorCarriesTheDriversAndTheirParameterTables) {
 }
 
 TEST(SdkEntryTest, RefusesAnotherMajorAndAnOlderHostWithALoggedReason) {
-  for (uint32_t offered : {uint32_t{1u << 16}, uint32_t{0}}) {
+  // The next major, and 0.0 (an older host, of another major too since 1.0 is the first 1.x).
+  for (uint32_t offered : {uint32_t{(HEARTH_ABI_MAJOR + 1u) << 16}, uint32_t{0}}) {
     FakeHost::Options options;
     options.abi_version = offered;
     FakeHost host(options);

@@ -136,7 +136,7 @@ HEARTH_EXPORT const hearth_plugin_desc *hearth_plugin_entry(uint32_t host_abi_ve
                                                             const hearth_host_api *host) {
   if (HEARTH_ABI_MAJOR_OF(host_abi_version) != HEARTH_ABI_MAJOR ||
       host_abi_version < HEARTH_ABI_VERSION || !HEARTH_HAS(host, health_set)) {
-    host->log(NULL, HEARTH_LOG_ERROR, "c-counter: needs host ABI 0.1 or a newer 0.x");
+    host->log(NULL, HEARTH_LOG_ERROR, "c-counter: needs host ABI 1.0 or a newer 1.x");
     return NULL;
   }
   g_host = host;

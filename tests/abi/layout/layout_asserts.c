@@ -157,7 +157,7 @@ FN(hal_do_set, 28);
 FN(hal_di_get, 29);
 FN(hal_ct_subscribe, 30);
 FN(health_set, 31);
-SIZE(hearth_host_api, 8 + 32 * 8, 8 + 32 * 4); /* ABI 0.1: 32 functions */
+SIZE(hearth_host_api, 8 + 32 * 8, 8 + 32 * 4); /* ABI 1.0: 32 functions */
 
 /* ---- What a plugin describes ---------------------------------------------------------------- */
 SIZE(hearth_driver_desc, 80, 44);

@@ -49,11 +49,11 @@ TEST(HearthdCli, ListPluginsShowsLoadedDriversAndEveryRefusalWithItsReason) {
   const auto run = run_hearthd({"--list-plugins"});
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find("  driver c-counter (test)"), std::string::npos) << run.output;
-  EXPECT_NE(run.output.find("hostile-major.so: built for ABI 1.0, host has ABI 0.1 (another "
+  EXPECT_NE(run.output.find("hostile-major.so: built for ABI 2.0, host has ABI 1.0 (another "
                             "major version)"),
             std::string::npos)
       << run.output;
-  EXPECT_NE(run.output.find("hostile-too-new.so: needs host ABI 0.2 or newer"), std::string::npos);
+  EXPECT_NE(run.output.find("hostile-too-new.so: needs host ABI 1.1 or newer"), std::string::npos);
   EXPECT_NE(run.output.find("hostile-dup-b.so: duplicate plugin id 'hostile-dup'"),
             std::string::npos);
 }

@@ -94,8 +94,8 @@ TEST_F(RuntimeTest, LoaderRefusesEachBrokenPluginWithItsReasonAndKeepsTheRest) {
     refused[refusal.path.filename().string()] = refusal.reason;
   }
   EXPECT_EQ(refused["hostile-major.so"],
-            "built for ABI 1.0, host has ABI 0.1 (another major version)");
-  EXPECT_EQ(refused["hostile-too-new.so"], "needs host ABI 0.2 or newer, host has ABI 0.1");
+            "built for ABI 2.0, host has ABI 1.0 (another major version)");
+  EXPECT_EQ(refused["hostile-too-new.so"], "needs host ABI 1.1 or newer, host has ABI 1.0");
   EXPECT_EQ(refused["hostile-no-entry.so"], "no 'hearth_plugin_entry' symbol exported");
   EXPECT_NE(refused["hostile-null-entry.so"].find("declined this host"), std::string::npos);
   EXPECT_TRUE(logged("hostile-null-entry: refusing this host on purpose"));

@@ -131,7 +131,7 @@ class LoaderCatalog final : public config::DriverCatalog {
 const hearth_driver_desc &driver_at(const hearth_plugin_desc &plugin, uint32_t index);
 const hearth_param_desc &param_at(const hearth_driver_desc &driver, uint32_t index);
 
-// "0.1" for a packed ABI version.
+// "1.0" for a packed ABI version.
 std::string abi_version_text(uint32_t version);
 
 }  // namespace hearth::host
