@@ -119,14 +119,14 @@ class StepBench {
     const uint64_t seq = sim_.next_seq();
     if (!wait_until([&] { return sim_.record_since(seq).meter_reads.size() >= 2; }, 5s))
       return figures;
-    const int64_t silent_ns = monotonic_ns();
     sim_.ctl({{"cmd", "link_down"}, {"device", "meter"}});
     sim_.ctl({{"cmd", "set_load"}, {"w", kLowLoadW}});
     const bool limited = grid_holds([](double g) { return -g <= kOnePctW; }, 1000, 20'000);
+    const int64_t restored_ns = monotonic_ns();
     sim_.ctl({{"cmd", "link_down"}, {"device", "meter"}, {"on", false}});
     sim_.ctl({{"cmd", "set_load"}, {"w", kHighLoadW}});
     const auto record = sim_.record_since(seq);
-    const auto *last_good = last_meter_read_before(record.meter_reads, silent_ns);
+    const auto *last_good = last_good_meter_read(record.meter_reads, restored_ns);
     if (!limited || !last_good) return figures;
     if (const auto *frame = first_limit_write(record.writes, last_good->mono_ns,
                                               [](const WriteFrame &w) { return w.limit_w <= 1; }))
@@ -196,7 +196,8 @@ std::vector<double> column(const std::vector<T> &rows, F field) {
 }
 
 json stats(const std::vector<double> &values, size_t attempts) {
-  return {{"n", values.size()},
+  return {{"values", values},
+          {"n", values.size()},
           {"missing", attempts - values.size()},
           {"p50", percentile(values, 50)},
           {"p99", percentile(values, 99)},

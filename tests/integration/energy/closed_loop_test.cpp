@@ -271,12 +271,11 @@ TEST_F(ClosedLoopTest, SilentMeterEndsAtTheFailSafeLimitWithinTheTimeoutAndRecov
   start(one_inverter(kTauS), 8000, 6000, site);
   expect_zero_export_holds();
 
-  const int64_t silent_ns = monotonic_ns();
   sim_->ctl({{"cmd", "link_down"}, {"device", "meter"}});
   sim_->ctl({{"cmd", "set_load"}, {"w", 1000}});
   ASSERT_TRUE(grid_holds([&](double g) { return -g <= one_pct(); }, 1000ms, 10s)) << context();
   const auto record = sim_->record_since(start_seq_);
-  const auto *last_good = last_meter_read_before(record.meter_reads, silent_ns);
+  const auto *last_good = last_good_meter_read(record.meter_reads, record.steps.back().mono_ns);
   ASSERT_NE(last_good, nullptr);
   expect_fail_safe_in_time(record, last_good->mono_ns, kMeterTimeoutS, 0, 1, one_pct(), context());
 
@@ -304,7 +303,7 @@ TEST_F(ClosedLoopTest, FrozenMeterIsDetectedAndEndsAtTheFailSafeLimitAndRecovers
   const auto record = sim_->record_since(seq);
   // The last sample that was good is the last one before the freeze.
   const auto since_start = sim_->record_since(start_seq_);
-  const auto *last_good = last_meter_read_before(since_start.meter_reads, frozen_ns);
+  const auto *last_good = last_good_meter_read(since_start.meter_reads, monotonic_ns());
   ASSERT_NE(last_good, nullptr);
   const auto settled = settled_at(record.steps, frozen_ns, one_pct());
   ASSERT_TRUE(settled);

@@ -83,8 +83,8 @@ SimRecord parse_events(const json &events) {
       for (const auto &v : event.at("values")) frame.values.push_back(v.get<int>());
       record.writes.push_back(std::move(frame));
     } else if (kind == "meter_read") {
-      record.meter_reads.push_back(
-          {event.value("sent_ns", mono_ns), event.at("power_w"), event.at("frozen")});
+      record.meter_reads.push_back({event.value("sent_ns", mono_ns), event.at("power_w"),
+                                    event.at("frozen"), event.contains("sent_ns")});
     } else if (kind == "control") {
       record.controls.push_back(event);
     }
@@ -159,10 +159,10 @@ const MeterRead *first_meter_read(const std::vector<MeterRead> &reads, int64_t a
   return nullptr;
 }
 
-const MeterRead *last_meter_read_before(const std::vector<MeterRead> &reads, int64_t t_ns) {
+const MeterRead *last_good_meter_read(const std::vector<MeterRead> &reads, int64_t t_ns) {
   const MeterRead *found = nullptr;
   for (const auto &read : reads)
-    if (read.mono_ns <= t_ns) found = &read;
+    if (read.sent && !read.frozen && read.mono_ns <= t_ns) found = &read;
   return found;
 }
 

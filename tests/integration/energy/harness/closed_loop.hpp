@@ -41,10 +41,12 @@ struct WriteFrame {  // a Modbus write an inverter received
   bool is_limit() const;
 };
 
-struct MeterRead {      // a meter reply carrying the grid power
+// A meter reply carrying the grid power.
+struct MeterRead {
   int64_t mono_ns = 0;  // when the reply left the sim (the sample reaches hearthd then)
   double power_w = 0;
   bool frozen = false;
+  bool sent = false;  // the reply went out (a request answered as the link went down may not)
 };
 
 struct SimRecord {
@@ -75,7 +77,9 @@ double mean_grid_w(const std::vector<GridSample> &steps, int64_t from_ns, int64_
 const GridSample *step_at(const std::vector<GridSample> &steps, int64_t t_ns);
 const MeterRead *first_meter_read(const std::vector<MeterRead> &reads, int64_t after_ns,
                                   const std::function<bool(const MeterRead &)> &shows);
-const MeterRead *last_meter_read_before(const std::vector<MeterRead> &reads, int64_t t_ns);
+// The last good sample hearthd got up to t_ns: a reply that went out, not frozen. A reply already
+// on its way when the meter went silent still counts.
+const MeterRead *last_good_meter_read(const std::vector<MeterRead> &reads, int64_t t_ns);
 const WriteFrame *first_limit_write(const std::vector<WriteFrame> &writes, int64_t after_ns,
                                     const std::function<bool(const WriteFrame &)> &accept = {});
 
