@@ -17,6 +17,9 @@ constexpr hearth_param_desc kSiteTable[] = {
     // From the smallest house fuse to what external CTs (N × 50 A primary) measure.
     Param(HEARTH_PARAM_DOUBLE, "fuse_a").required().range(6, 1000).unit("A"),
     Param(HEARTH_PARAM_DOUBLE, "pv_installed_wp").range(0, 1'000'000).fallback("0").unit("Wp"),
+    // ntp: the wall clock counts only once the kernel reports it synchronised (a board without
+    // a battery-backed clock boots in 1970); rtc: a battery-backed clock is trusted from boot.
+    Param(HEARTH_PARAM_ENUM, "clock").choices("ntp|rtc").fallback("ntp"),
 };
 
 constexpr hearth_param_desc kLocationTable[] = {
@@ -70,6 +73,7 @@ SiteConfig check_site(const Sources &sources, std::vector<Error> &errors) {
   site.grid = string_or(values, "grid", "");
   site.fuse_a = double_or(values, "fuse_a", 0);
   site.pv_installed_wp = double_or(values, "pv_installed_wp", 0);
+  site.clock_needs_ntp = string_or(values, "clock", "ntp") == "ntp";
   if (section->value.node.IsMap() || section->value.node.IsNull()) {
     auto location = nested.find("location");
     check_location(location == nested.end() ? nullptr : &location->second, section->value, site,

@@ -630,6 +630,7 @@ void EnergyManager::on_timer() {
 
 void EnergyManager::run_cycle() {
   refresh_devices();
+  check_clock();
   if (settings_.limits_trigger == LimitsTrigger::cycle) evaluate_limits();
   if (dispatch_ && state_ == ManagerState::normal) {
     ++counters_.dispatch_cycles;
@@ -714,6 +715,7 @@ SiteSnapshot EnergyManager::snapshot() const {
   snap.mono_ns = clock_.mono_ns();
   snap.wall_ms = clock_.wall_ms();
   snap.meter_fresh = state_ == ManagerState::normal;
+  snap.clock_synchronised = clock_trusted_;
   snap.grid_power_w = grid_power_w_.value_or(0);
   for (const auto &input : inverter_inputs()) {
     const InverterTrack &track = inverters_.at(input.id);
@@ -854,6 +856,18 @@ std::string EnergyManager::status_line() const {
        << ", " << std::lround(writes_per_hour()) << " limit writes/h";
   if (state_ == ManagerState::failsafe) line << " (" << failsafe_reason() << ")";
   return line.str();
+}
+
+void EnergyManager::check_clock() {
+  const bool trusted = !clock_synchronised_ || clock_synchronised_();
+  if (trusted == clock_trusted_) return;
+  clock_trusted_ = trusted;
+  if (trusted) {
+    clear(kAlarmClockUnsynchronised);
+  } else {
+    raise(kAlarmClockUnsynchronised, HEARTH_SEVERITY_MINOR,
+          "system clock not synchronised: time-of-use windows held in self-consumption");
+  }
 }
 
 void EnergyManager::deadlines_changed() {

@@ -1,4 +1,5 @@
 // The energy manager inside hearthd (energy_service.hpp).
+#include <hearth/energy/clock_sync.hpp>
 #include <hearth/energy/energy_service.hpp>
 
 namespace hearth::energy {
@@ -42,6 +43,7 @@ void EnergyService::apply(const config::Config &config) {
   const EnergySettings settings = read_settings();
   apply_dispatch_settings();
   if (manager_) {
+    use_clock_check();
     manager_->apply_settings(settings);
     spdlog::info("energy: settings reloaded ({})", manager_->status_line());
     return;
@@ -50,6 +52,7 @@ void EnergyService::apply(const config::Config &config) {
   manager_->set_dispatch([this](const SiteSnapshot &snapshot) {
     return dispatcher_ ? dispatcher_->step(snapshot) : DispatchPlan{};
   });
+  use_clock_check();
   manager_->set_deadline_listener([this] { arm(); });
   manager_->start();
   spdlog::info("energy: started (limits on {}, control cycle {} ms, feed-in limit {})",
@@ -60,6 +63,11 @@ void EnergyService::apply(const config::Config &config) {
                    : "none");
   arm();
   schedule_status();
+}
+
+void EnergyService::use_clock_check() {
+  manager_->set_clock_check(site_.clock_needs_ntp ? std::function<bool()>(system_clock_synchronised)
+                                                  : std::function<bool()>());
 }
 
 void EnergyService::reload_settings() {

@@ -193,7 +193,7 @@ TEST_F(ConfigTest, SiteValuesAreCheckedAndAllReported) {
              "/usr/share/zoneinfo)"),
           at(7, 3,
              "site: unknown key 'colour'; known keys: name, grid, fuse_a, pv_installed_wp, "
-             "location")));
+             "clock, location")));
 }
 
 TEST_F(ConfigTest, HalIsABackendNameOrAMapWithABackend) {

@@ -72,6 +72,26 @@ TEST_F(ControlCycleTest, NoPlanIsFollowedInFailSafe) {
   EXPECT_EQ(site.commands_to("inv1", "set_power_w").back().value, 0);
 }
 
+TEST_F(ControlCycleTest, AnUnsynchronisedClockRaisesAnAlarmAndReachesTheDispatchLayer) {
+  bool synchronised = false;
+  std::vector<bool> seen;
+  start();
+  manager->set_clock_check([&] { return synchronised; });
+  manager->set_dispatch([&](const SiteSnapshot &snapshot) {
+    seen.push_back(snapshot.clock_synchronised);
+    return plan_with_battery(0);
+  });
+  site.sample();
+  site.advance_ms(*manager, 1000, 250);
+  ASSERT_NE(site.alarms.find(kAlarmSource, kAlarmClockUnsynchronised), nullptr);
+  synchronised = true;
+  site.advance_ms(*manager, 1000, 250);
+  EXPECT_EQ(site.alarms.find(kAlarmSource, kAlarmClockUnsynchronised), nullptr);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_FALSE(seen[0]);
+  EXPECT_TRUE(seen[1]);
+}
+
 TEST_F(ControlCycleTest, CycleTriggerDecidesOnlyOnTheCycle) {
   settings.feed_in_limit_w = 0;
   settings.limits_trigger = LimitsTrigger::cycle;

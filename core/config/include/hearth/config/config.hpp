@@ -75,6 +75,7 @@ struct SiteConfig {
   std::string grid;  // single-phase | three-phase-3w | three-phase-4w
   double fuse_a = 0;
   double pv_installed_wp = 0;
+  bool clock_needs_ntp = true;  // site.clock: ntp (true) | rtc
   double lat = 0, lon = 0;
   std::string timezone;
 };

@@ -55,6 +55,7 @@ inline constexpr int32_t kAlarmMeterOffline = 6004;
 inline constexpr int32_t kAlarmInverterUnreachable = 6005;
 inline constexpr int32_t kAlarmLimitWriteFailed = 6006;
 inline constexpr int32_t kAlarmSettings = 6007;
+inline constexpr int32_t kAlarmClockUnsynchronised = 6008;
 
 enum class ManagerState { starting, normal, failsafe };
 const char *to_string(ManagerState state);
@@ -85,6 +86,11 @@ class EnergyManager {
   // New settings (SIGHUP, a settings override); the state and the written limits stay.
   void apply_settings(EnergySettings settings);
   void set_dispatch(DispatchFn dispatch) { dispatch_ = std::move(dispatch); }
+  // Asked each control cycle whether the wall clock can be trusted (default: always). While it
+  // cannot, an alarm is raised and the dispatch layer holds TOU in self-consumption.
+  void set_clock_check(std::function<bool()> synchronised) {
+    clock_synchronised_ = std::move(synchronised);
+  }
   // The external limit input (EEBUS LPP/LPC later), W; nullopt lifts it. Combined with the
   // external_limit points (the lower value holds).
   void set_external_limits(std::optional<double> feed_in_w, std::optional<double> import_w);
@@ -171,6 +177,7 @@ class EnergyManager {
 
   // Control cycle.
   void run_cycle();
+  void check_clock();
   void apply_plan(const DispatchPlan &plan);
   void send_load(const LoadTarget &target);
   double pv_available_w() const;
@@ -188,6 +195,8 @@ class EnergyManager {
   EnergySettings settings_;
   TimeZone zone_ = TimeZone::utc();
   DispatchFn dispatch_;
+  std::function<bool()> clock_synchronised_;
+  bool clock_trusted_ = true;
   std::function<void()> deadline_listener_;
   bool started_ = false;
 

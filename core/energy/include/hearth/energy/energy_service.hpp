@@ -36,6 +36,7 @@ class EnergyService {
   std::string status_line() const;
 
  private:
+  void use_clock_check();
   EnergySettings read_settings();
   void apply_dispatch_settings();
   void arm();
