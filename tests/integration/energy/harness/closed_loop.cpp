@@ -293,7 +293,8 @@ std::string site_yaml(SimHouse &sim, const SiteOptions &options, const std::stri
       ", params: {" + options.meter_params + "}}\n";
   char installed[32];
   std::snprintf(installed, sizeof installed, "%.0f", options.pv_installed_wp);
-  return std::string("site: {name: closed-loop, grid: three-phase-4w, fuse_a: 63, ") +
+  // clock: rtc: test machines need not run NTP, and the TOU test injects its own wall clock.
+  return std::string("site: {name: closed-loop, grid: three-phase-4w, fuse_a: 63, clock: rtc, ") +
          "pv_installed_wp: " + installed +
          ", location: {lat: 48.1, lon: 11.6, timezone: Europe/Berlin}}\n" +
          "hal: {backend: sim, sim_control_socket: " + hal_socket +
