@@ -337,7 +337,10 @@ typedef struct hearth_host_api {
    * The energy manager drives grid_meter, pv_inverter, battery, ev_charger, sg_ready,
    * switchable_load, power_limitable, digital_input and digital_output (architecture.md); a
    * vendor's own capability is named "x-<vendor>-<name>". Other names are refused. Commands for
-   * a capability arrive through the driver's command(). */
+   * a capability arrive through the driver's command().
+   * Text limits name the device's points that carry the capability's values ("power_point" =
+   * "grid_power_w"); a limit left out means the default name (power_w, soc_pct, ...). The full
+   * list per capability is docs/energy.md, "Point contract". */
   int32_t (*capability_register)(hearth_device *dev, const char *capability,
                                  const hearth_arg *limits, uint32_t limit_count);
   /* [core thread] Answers a command exactly once. message may be NULL when status is OK. A
