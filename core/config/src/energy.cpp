@@ -1,8 +1,9 @@
 // energy: the energy manager's settings. Grid-safety values (limits, fail-safe, ripple control)
-// are checked strictly; TOU windows are left to the energy manager for now.
+// are checked strictly; TOU windows and the dispatch keys are checked in energy_dispatch.cpp.
 // The checked node is handed on with the defaults written in.
 #include <algorithm>
 #include <cstdio>
+#include <hearth/energy/dispatch_settings.hpp>
 
 #include "energy_dispatch.hpp"
 #include "param_builder.hpp"
@@ -63,27 +64,6 @@ constexpr std::string_view kDriverFailsafeParam = "failsafe_limit_w";
 
 constexpr std::string_view kBatterySuffix = "/battery";
 
-bool valid_clock_time(int hours, int minutes) {
-  return minutes >= 0 && minutes < 60 && hours >= 0 &&
-         (hours < 24 || (hours == 24 && minutes == 0));
-}
-
-// "HH:MM-HH:MM" in the site's time zone; a window may pass midnight (22:00-06:00).
-bool is_time_window(const std::string &text) {
-  int start_h = 0, start_m = 0, end_h = 0, end_m = 0;
-  char tail = 0;
-  if (text.size() != 11 || text[2] != ':' || text[5] != '-' || text[8] != ':') return false;
-  if (std::sscanf(text.c_str(), "%2d:%2d-%2d:%2d%c", &start_h, &start_m, &end_h, &end_m, &tail) !=
-      4) {
-    return false;
-  }
-  const bool digits = std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == ':' || c == '-';
-  });
-  return digits && valid_clock_time(start_h, start_m) && valid_clock_time(end_h, end_m) &&
-         (start_h != end_h || start_m != end_m);
-}
-
 class EnergyChecker {
  public:
   EnergyChecker(const Config &config, std::vector<Error> &errors)
@@ -130,7 +110,8 @@ class EnergyChecker {
     check_table(import_limit, kImportLimitTable, {}, values, errors_);
     if (!values.contains("hours")) return;
     const std::string hours = std::get<std::string>(values.at("hours"));
-    if (!is_time_window(hours)) {
+    // The manager reads the hours with the same parser (energy_settings.cpp).
+    if (!energy::parse_clock_window(hours)) {
       const Located where = child(import_limit, "hours");
       add_error(errors_, where.mark, where.path,
                 "'" + hours + "' is not a time window; write HH:MM-HH:MM, e.g. 17:00-21:00");
